@@ -1,0 +1,1 @@
+"""The `dondoc` command line."""

@@ -1,0 +1,181 @@
+"""dondoc: theo dõi, đôn đốc thực hiện văn bản chỉ đạo (see shared/spec/README.md for the contract)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from cli.output import edge, fail, out, parse_day, parse_moment, print_json, vn_date
+from config.loaders import load_calendar
+from config.settings import get_settings
+from domain.deadlines import PERIOD_LABELS, parse_deadline
+from domain.errors import InputError
+from intake.readers import read_text
+from intake.service import import_directive, issue_draft, load_plan, prepare
+from models.crud import find_directive
+from models.db import session_scope
+from models.queries import directive_detail, directive_overview
+
+app = typer.Typer(
+    name="dondoc",
+    help="Theo dõi, đôn đốc thực hiện văn bản chỉ đạo của UBND thành phố Hải Phòng.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Coi như thời điểm này (ISO, giờ Việt Nam)")]
+
+
+def actor() -> str:
+    return get_settings().actor or f"cli:{os.environ.get('USER') or getpass.getuser()}"
+
+
+@app.command("import")
+@edge
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="Tệp văn bản: .yaml/.json, hoặc .xlsx phụ lục")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không ghi")] = False,
+    header: Annotated[Optional[Path], typer.Option(help="Phần đầu văn bản (YAML) cho tệp .xlsx")] = None,
+    number: Annotated[Optional[str], typer.Option(help="Số, ký hiệu (ghi đè)")] = None,
+    issued_on: Annotated[Optional[str], typer.Option("--issued-on", help="Ngày ban hành YYYY-MM-DD (ghi đè)")] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+):
+    """Kiểm tra và đăng ký một văn bản (ban hành nếu có số và ngày, nếu không là dự thảo)."""
+    now = parse_moment(as_of)
+    env = prepare(now=now, actor=actor())
+    head = read_text(header.read_text(encoding="utf-8"), name=header.name, max_bytes=env.settings.max_import_bytes) if header else None
+    overrides = {"number": number, "issued_on": parse_day(issued_on, "--issued-on") if issued_on else None}
+    plan, source = load_plan(env=env, path=path, header=head, overrides=overrides)
+    result = import_directive(env=env, plan=plan, source=source, actor=actor(), now=now, dry_run=dry_run)
+    spec = plan.spec
+    if json_:
+        print_json({"status": result.status, "id": result.directive_id, "number": spec.number, "kind": spec.kind,
+                    "issued_on": spec.issued_on, "tasks": len(plan.tasks), "assignments": result.assignments,
+                    "dry_run": dry_run, "held": [{"task": r, "reason": why} for r, why in result.held]})
+        return
+    what = "dự thảo" if plan.is_draft else f"văn bản số {spec.number} ngày {vn_date(spec.issued_on)}"
+    verb = "Hợp lệ (chạy thử, không ghi gì)" if dry_run else ("Đã lưu" if plan.is_draft else "Đã ban hành")
+    out.print(f"{verb}: {what} — {len(plan.tasks)} nhiệm vụ, {result.assignments} lượt giao cho đơn vị.")
+    if result.directive_id:
+        out.print(f"Mã: {result.directive_id}")
+    for ref, why in result.held:
+        out.print(f"  [yellow]Chờ người vận hành[/] mục {ref}: {why}")
+
+
+@app.command("issue")
+@edge
+def issue_cmd(
+    directive: Annotated[str, typer.Argument(help="Số hoặc mã của bản dự thảo")],
+    number: Annotated[str, typer.Option("--number", help="Số, ký hiệu được cấp, ví dụ 9395/VP-VX")],
+    issued_on: Annotated[str, typer.Option("--issued-on", help="Ngày ban hành YYYY-MM-DD")],
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+):
+    """Ban hành một bản dự thảo: cấp số, ngày và giao nhiệm vụ cho các đơn vị."""
+    now = parse_moment(as_of)
+    day = parse_day(issued_on, "--issued-on")
+    env = prepare(now=now, actor=actor())
+    directive_id, count = issue_draft(env=env, ref=directive, number=number, issued_on=day, actor=actor(), now=now)
+    if json_:
+        print_json({"status": "issued", "id": directive_id, "number": number, "issued_on": day, "assignments": count})
+    else:
+        out.print(f"Đã ban hành văn bản số {number} ngày {vn_date(day)}: {count} lượt giao cho đơn vị.")
+
+
+@app.command("deadline")
+@edge
+def deadline_cmd(
+    text: Annotated[str, typer.Argument(help="Thời hạn như văn bản viết, ví dụ “trước ngày 30/9/2025”")],
+    issued: Annotated[Optional[str], typer.Option("--issued", help="Ngày ban hành YYYY-MM-DD")] = None,
+    json_: JsonOpt = False,
+):
+    """Đọc một thời hạn như văn bản viết; cho biết ngày đến hạn thực tế (ngày làm việc)."""
+    issued_on = parse_day(issued, "--issued") if issued else None
+    calendar = load_calendar(get_settings())
+    parsed = parse_deadline(text, calendar=calendar, issued_on=issued_on)
+    if json_:
+        print_json(parsed.as_json())
+        return
+    kinds = {"date": "ngày cụ thể", "ongoing": "thường xuyên", "recurring": "định kỳ", "unresolved": "chưa xác định"}
+    out.print(f"Loại: {kinds[parsed.kind]}")
+    if parsed.period:
+        out.print(f"Chu kỳ: {PERIOD_LABELS[parsed.period]}")
+    if parsed.due:
+        out.print(f"Hạn như viết: {vn_date(parsed.due)}")
+        note = ""
+        if parsed.effective_due != parsed.due:
+            note = f" ({vn_date(parsed.due)} là ngày nghỉ: {calendar.why_off(parsed.due)})"
+        out.print(f"Hạn thực tế: {vn_date(parsed.effective_due)}{note}")
+    if parsed.kind == "unresolved":
+        out.print("Thời hạn lấy theo văn bản khác: người vận hành cần đặt ngày.")
+
+
+@app.command("status")
+@edge
+def status_cmd(
+    directive: Annotated[Optional[str], typer.Argument(help="Số hoặc mã văn bản; bỏ trống để xem tất cả")] = None,
+    as_of: AsOfOpt = None,
+    assignments: Annotated[bool, typer.Option("--assignments", help="Liệt kê từng đơn vị")] = False,
+    json_: JsonOpt = False,
+):
+    """Các văn bản, nhiệm vụ và lượt giao cùng tình trạng của chúng."""
+    now = parse_moment(as_of)
+    env = prepare(now=now, actor=actor())
+    with session_scope(env.url) as session:
+        if directive is None:
+            data = directive_overview(session=session, as_of=now.date(), calendar=env.calendar)
+            return print_json({"as_of": now.isoformat(), "directives": data}) if json_ else _overview_table(data)
+        found = find_directive(session=session, ref=directive)
+        data = directive_detail(session=session, directive=found, as_of=now.date(), calendar=env.calendar)
+    if json_:
+        return print_json({"as_of": now.isoformat(), "directive": data})
+    _detail_tables(data, assignments)
+
+
+def _overview_table(rows: list[dict]) -> None:
+    if not rows:
+        out.print("Chưa có văn bản nào. Đăng ký bằng: dondoc import TỆP")
+        return
+    table = Table(title="Văn bản chỉ đạo", show_lines=False)
+    for col in ("Số", "Loại", "Ngày BH", "Trích yếu", "NV", "Lượt giao", "Tình trạng"):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        table.add_row(d["number"] or f"dự thảo {d['id'][:8]}", d["kind"], vn_date(d["issued_on"]),
+                      d["subject"][:70], str(d["tasks"]), str(d["assignments"]),
+                      ", ".join(f"{k}: {v}" for k, v in d["statuses"].items()) or "—")
+    out.print(table)
+
+
+def _detail_tables(d: dict, with_assignments: bool) -> None:
+    out.print(f"[bold]{d['number'] or 'Dự thảo'}[/] — {d['subject']}")
+    out.print(f"{d['issuer']} · ban hành {vn_date(d['issued_on'])} · {d['status']}")
+    table = Table(show_lines=True)
+    for col in ("Mục", "Nội dung", "Chủ trì", "Thời hạn", "Hạn thực tế", "Tình trạng"):
+        table.add_column(col, overflow="fold")
+    for t in d["tasks"]:
+        lead = t["lead_written"] if len(t["lead_units"]) > 3 else "; ".join(t["lead_units"]) or t["lead_written"]
+        status = ", ".join(f"{k}: {v}" for k, v in t["statuses"].items()) or "—"
+        if t["held_reason"]:
+            status += f"\n[yellow]chờ người vận hành: {t['held_reason']}[/]"
+        table.add_row(t["ref"], t["content"][:120], lead, t["deadline"]["written"],
+                      vn_date(t["deadline"]["effective_due"]), status)
+    out.print(table)
+    if with_assignments:
+        for t in d["tasks"]:
+            for a in t["assignments"]:
+                out.print(f"  {t['ref']:>6}  {a['role']:<12} {a['unit']:<45} {vn_date(a['due']):>10}  {a['status']}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Text normalisation for matching Vietnamese names and phrases typed by people or mangled by OCR."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters OCR puts where a Vietnamese letter was (seen in the seeds: "S¢", "B§", "$6" for "số").
+_OCR_LOOKALIKES = str.maketrans({"¢": "e", "§": "o", "$": "s", "|": "l", "’": "'", "‘": "'", "“": '"', "”": '"'})
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Compose to NFC and fold runs of white space, so NFD input ("Sở" typed on a Mac) compares equal."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of a text: no diacritics, đ→d, OCR look-alikes mapped, spaces folded."""
+    text = unicodedata.normalize("NFD", text.translate(_OCR_LOOKALIKES))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+def name_key(text: str) -> str:
+    """Key under which two spellings of a unit or person name are the same name."""
+    text = fold(text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,92 @@
+"""Read a directive from a file: YAML or JSON as in shared/spec, or an appendix spreadsheet plus a header."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from domain.errors import InputError
+from intake.xlsx import read_appendix
+
+DIRECTIVE_SUFFIXES = {".yaml", ".yml", ".json", ".xlsx"}
+
+
+def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) -> dict:
+    """The raw directive at `path`; for a spreadsheet, its rows become `tasks` under `header`'s fields.
+
+    A spreadsheet's header comes from `header`, else from a file beside it with the same name and
+    .yaml/.yml/.json suffix.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in DIRECTIVE_SUFFIXES:
+        raise InputError(f"{path.name}: chỉ nhận tệp .yaml, .yml, .json hoặc .xlsx")
+    _check_size(path, max_bytes)
+    if suffix != ".xlsx":
+        return _read_mapping(path)
+    data = dict(header if header is not None else _sidecar_header(path, max_bytes))
+    if "tasks" in data:
+        raise InputError(f"{path.name}: phần đầu văn bản không được có “tasks”; nhiệm vụ lấy từ bảng tính")
+    data["tasks"] = read_appendix(path)
+    return data
+
+
+def read_text(text: str, *, name: str = "văn bản dán vào", max_bytes: int) -> dict:
+    """A directive pasted as YAML or JSON text (from the Prefect UI)."""
+    if len(text.encode()) > max_bytes:
+        raise InputError(f"{name}: quá lớn ({len(text.encode()) // 1024} KB, tối đa {max_bytes // 1024} KB)")
+    return _parse_mapping(text, name)
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"không có tệp {path}") from None
+    except OSError as exc:
+        raise InputError(f"không đọc được {path}: {exc.strerror}") from None
+    if not path.is_file():
+        raise InputError(f"{path} không phải là tệp")
+    if size == 0:
+        raise InputError(f"{path.name}: tệp rỗng")
+    if size > max_bytes:
+        raise InputError(f"{path.name}: tệp quá lớn ({size / 1048576:.1f} MB, tối đa {max_bytes / 1048576:.0f} MB)")
+
+
+def _read_mapping(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: không phải văn bản UTF-8 (tệp nhị phân?)") from None
+    return _parse_mapping(text, path.name)
+
+
+def _parse_mapping(text: str, name: str) -> dict:
+    if "\x00" in text:
+        raise InputError(f"{name}: không phải văn bản (có ký tự NUL)")
+    if not text.strip():
+        raise InputError(f"{name}: tệp rỗng")
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" ở dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
+        raise InputError(f"{name}: YAML không hợp lệ{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{name}: phải là một văn bản dạng bảng khóa: giá trị (number, kind, issuer, tasks…)")
+    return data
+
+
+def _sidecar_header(path: Path, max_bytes: int) -> dict:
+    for suffix in (".yaml", ".yml", ".json"):
+        candidate = path.with_suffix(suffix)
+        if candidate.exists():
+            _check_size(candidate, max_bytes)
+            return _read_mapping(candidate)
+    raise InputError(
+        f"{path.name}: thiếu phần đầu văn bản (số, loại, ngày ban hành, cơ quan ban hành, trích yếu): "
+        f"đặt tệp {path.with_suffix('.yaml').name} cạnh bảng tính hoặc dùng --header"
+    )

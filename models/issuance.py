@@ -1,0 +1,139 @@
+"""Issuance: store a validated directive, and issue it (number, date, tasks expanded to assignments)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import pendulum
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from domain.deadlines import parse_deadline
+from domain.directive_file import DirectivePlan
+from domain.errors import ConflictError, DeadlineError, Problem, ValidationError
+from domain.policy import TZ, ReminderPolicy, notice_at
+from domain.text import name_key, nfc
+from domain.workdays import WorkCalendar
+from models.crud import create_event, get_or_create_person
+from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
+from models.units import Unit
+
+
+@dataclass(frozen=True)
+class Registered:
+    directive: Directive
+    tasks: int
+    assignments: int
+    held: list[tuple[str, str]]  # (task ref, reason)
+
+
+def register_directive(*, session: Session, plan: DirectivePlan, calendar: WorkCalendar,
+                       policy: ReminderPolicy, actor: str, now: datetime, source_name: str) -> Registered:
+    """Store a validated directive; one with number and date is issued in the same transaction."""
+    spec = plan.spec
+    same = session.exec(select(Directive).where(Directive.source_sha256 == plan.sha256)).first()
+    if same is not None:
+        raise ConflictError(f"văn bản này đã được đăng ký ({_label(same)}, mã {str(same.id)[:8]})")
+    if spec.number:
+        _check_number_free(session=session, issuer=spec.issuer, number=spec.number)
+
+    directive = Directive(
+        number=None, kind=spec.kind, issued_on=None, issuer=spec.issuer, issuer_key=name_key(spec.issuer),
+        signer=spec.signer, subject=spec.subject, reminder_policy=spec.reminder_policy,
+        implements=list(spec.implements), source_name=source_name, source_sha256=plan.sha256,
+        leader_in_charge_id=_person_id(session, spec.leader_in_charge), created_at=now, updated_at=now,
+    )
+    session.add(directive)
+    session.flush()
+    for t in plan.tasks:
+        session.add(Task(
+            directive_id=directive.id, ref=t.ref, position=t.position, section=t.section, content=t.content,
+            output=t.output, report_to=t.report_to, deadline_written=t.deadline.written,
+            deadline_kind=t.deadline.kind, due=t.deadline.due, effective_due=t.deadline.effective_due,
+            period=t.deadline.period, leader_in_charge_id=_person_id(session, t.leader_in_charge),
+            lead_written="; ".join(r.written for r in t.lead),
+            coordinating_written="; ".join(r.written for r in t.coordinating),
+            lead_units=list(t.lead_units), coordinating_units=list(t.coordinating_units),
+            held_reason="; ".join(t.held) or None,
+        ))
+    session.flush()
+    create_event(session=session, at=now, actor=actor, action="directive.registered", entity="directive",
+                 entity_id=directive.id, data={"source": source_name, "tasks": len(plan.tasks), "draft": plan.is_draft})
+    assignments = 0
+    if not plan.is_draft:
+        assignments = issue_directive(session=session, directive=directive, number=spec.number,
+                                      issued_on=spec.issued_on, calendar=calendar, policy=policy, actor=actor, now=now)
+    held = [(t.ref, reason) for t in plan.tasks for reason in t.held]
+    return Registered(directive, len(plan.tasks), assignments, held)
+
+
+def issue_directive(*, session: Session, directive: Directive, number: str, issued_on: date,
+                    calendar: WorkCalendar, policy: ReminderPolicy, actor: str, now: datetime) -> int:
+    """Turn a draft into an issued directive and expand its tasks to assignments; returns how many."""
+    if directive.status != DirectiveStatus.DRAFT:
+        raise ConflictError(f"{_label(directive)} đã ban hành, không ban hành lại")
+    number = nfc(number)
+    if not number or number.startswith("/"):
+        raise ValidationError("ban hành", [Problem("number", f"số văn bản “{number}” không hợp lệ")])
+    _check_number_free(session=session, issuer=directive.issuer, number=number)
+
+    tasks = session.exec(select(Task).where(Task.directive_id == directive.id).order_by(Task.position)).all()
+    _reparse_deadlines(tasks, issued_on, calendar)
+    directive.number, directive.issued_on, directive.status = number, issued_on, DirectiveStatus.ISSUED
+    directive.issued_at = _issued_at(issued_on, now)
+    directive.updated_at = now
+    first_notice = notice_at(max(directive.issued_at, now), calendar=calendar, policy=policy)
+
+    unit_ids = dict(session.exec(select(Unit.ref, Unit.id)).all())
+    rows = [
+        {"id": uuid.uuid4(), "task_id": task.id, "unit_id": unit_ids[ref], "role": role,
+         "status": AssignmentStatus.OPEN, "due": task.effective_due, "next_action_at": first_notice, "created_at": now}
+        for task in tasks
+        for role, refs in (("lead", task.lead_units), ("coordinating", task.coordinating_units))
+        for ref in refs
+    ]
+    if rows:  # one statement for all rows: a directive to every commune is hundreds of thousands of them
+        session.execute(insert(Assignment), rows)
+    create_event(session=session, at=now, actor=actor, action="directive.issued", entity="directive",
+                 entity_id=directive.id, data={"number": number, "issued_on": issued_on.isoformat(),
+                                               "tasks": len(tasks), "assignments": len(rows),
+                                               "first_notice_at": first_notice.isoformat()})
+    return len(rows)
+
+
+def _reparse_deadlines(tasks: list[Task], issued_on: date, calendar: WorkCalendar) -> None:
+    """Deadlines like 'hằng tháng' or '30/9' only get a first due date once the issuance date is known."""
+    problems = []
+    for task in tasks:
+        try:
+            d = parse_deadline(task.deadline_written, calendar=calendar, issued_on=issued_on)
+        except DeadlineError as exc:
+            problems.append(Problem(f"mục {task.ref}", str(exc)))
+            continue
+        task.deadline_kind, task.due, task.effective_due, task.period = d.kind, d.due, d.effective_due, d.period
+    if problems:
+        raise ValidationError("ban hành", problems)
+
+
+def _issued_at(issued_on: date, now: datetime) -> datetime:
+    """The moment of issuance: now when issued today, else the start of the working day it names."""
+    local_now = pendulum.instance(now).in_timezone(TZ)
+    if local_now.date() == issued_on:
+        return local_now
+    return pendulum.instance(datetime.combine(issued_on, time(8, 0)), tz=TZ)
+
+
+def _check_number_free(*, session: Session, issuer: str, number: str) -> None:
+    taken = session.exec(select(Directive).where(Directive.issuer_key == name_key(issuer), Directive.number == number)).first()
+    if taken is not None:
+        raise ConflictError(f"số {number} của {issuer} đã có (mã {str(taken.id)[:8]}); số văn bản không được trùng")
+
+
+def _person_id(session: Session, written: str | None) -> uuid.UUID | None:
+    return get_or_create_person(session=session, written=written).id if written else None
+
+
+def _label(directive: Directive) -> str:
+    return f"văn bản số {directive.number}" if directive.number else "bản dự thảo"

@@ -1,0 +1,82 @@
+"""Read-side queries behind `dondoc status` and the artifacts: directives with their statuses on a day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from domain.status import LABELS, assignment_status, roll_up
+from domain.workdays import WorkCalendar
+from models.directives import Assignment, Directive, Task
+from models.units import Person, Unit
+
+
+def directive_overview(*, session: Session, as_of: date, calendar: WorkCalendar) -> list[dict]:
+    """Every directive with its task and assignment counts and the statuses of its assignments."""
+    rows = session.exec(
+        select(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at)
+        .join(Assignment, Assignment.task_id == Task.id)
+    ).all()
+    per_directive: dict = {}
+    for directive_id, kind, status, due, closed_at in rows:
+        per_directive.setdefault(directive_id, []).append(
+            assignment_status(status=status, due=due, deadline_kind=kind, closed_on=closed_at and closed_at.date(),
+                              extended=False, as_of=as_of, calendar=calendar))
+    task_counts: dict = {}
+    for directive_id in session.exec(select(Task.directive_id)).all():
+        task_counts[directive_id] = task_counts.get(directive_id, 0) + 1
+    out = []
+    for d in session.exec(select(Directive).order_by(Directive.created_at)).all():
+        statuses = per_directive.get(d.id, [])
+        out.append({
+            **_directive_json(d), "tasks": task_counts.get(d.id, 0), "assignments": len(statuses),
+            "statuses": {LABELS[k]: v for k, v in roll_up(statuses).items()},
+        })
+    return out
+
+
+def directive_detail(*, session: Session, directive: Directive, as_of: date, calendar: WorkCalendar) -> dict:
+    """One directive, its tasks, and every assignment with its status on `as_of`."""
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    unit_by_ref = {u.ref: u for u in units.values()}
+    people = {p.id: p for p in session.exec(select(Person)).all()}
+    tasks = session.exec(select(Task).where(Task.directive_id == directive.id).order_by(Task.position)).all()
+    assignments: dict = {}
+    for a in session.exec(select(Assignment).join(Task).where(Task.directive_id == directive.id)).all():
+        assignments.setdefault(a.task_id, []).append(a)
+    task_rows = []
+    for t in tasks:
+        items = []
+        for a in sorted(assignments.get(t.id, []), key=lambda a: (a.role != "lead", units[a.unit_id].name)):
+            key = assignment_status(status=a.status, due=a.due, deadline_kind=t.deadline_kind,
+                                    closed_on=a.closed_at and a.closed_at.date(), extended=False, as_of=as_of,
+                                    calendar=calendar)
+            items.append({"unit": units[a.unit_id].name, "unit_ref": units[a.unit_id].ref, "role": a.role,
+                          "due": _iso(a.due), "status": LABELS[key], "status_key": key})
+        task_rows.append({
+            "ref": t.ref, "section": t.section, "content": t.content, "output": t.output,
+            "leader_in_charge": people[t.leader_in_charge_id].name if t.leader_in_charge_id else None,
+            "deadline": {"written": t.deadline_written, "kind": t.deadline_kind, "due": _iso(t.due),
+                         "effective_due": _iso(t.effective_due), "period": t.period},
+            "lead_written": t.lead_written, "coordinating_written": t.coordinating_written,
+            "lead_units": [unit_by_ref[r].name for r in t.lead_units],
+            "coordinating_units": [unit_by_ref[r].name for r in t.coordinating_units],
+            "held_reason": t.held_reason,
+            "statuses": {LABELS[k]: v for k, v in roll_up([i["status_key"] for i in items]).items()},
+            "assignments": items,
+        })
+    leader = people.get(directive.leader_in_charge_id)
+    return {**_directive_json(directive), "leader_in_charge": leader.name if leader else None, "tasks": task_rows}
+
+
+def _directive_json(d: Directive) -> dict:
+    return {
+        "id": str(d.id), "number": d.number, "kind": d.kind, "status": d.status, "issued_on": _iso(d.issued_on),
+        "issuer": d.issuer, "signer": d.signer, "subject": d.subject, "implements": d.implements,
+        "reminder_policy": d.reminder_policy,
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,1 @@
+"""Prefect flows, one per module; flows orchestrate the domain and do the I/O."""

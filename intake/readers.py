@@ -25,10 +25,11 @@ def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) ->
     _check_size(path, max_bytes)
     if suffix != ".xlsx":
         return _read_mapping(path)
+    tasks = read_appendix(path)  # the spreadsheet's own problems first: they are what the user is looking at
     data = dict(header if header is not None else _sidecar_header(path, max_bytes))
     if "tasks" in data:
         raise InputError(f"{path.name}: phần đầu văn bản không được có “tasks”; nhiệm vụ lấy từ bảng tính")
-    data["tasks"] = read_appendix(path)
+    data["tasks"] = tasks
     return data
 
 

@@ -65,3 +65,8 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision` ("base": no tables)."""
+    command.downgrade(alembic_config(url), revision)

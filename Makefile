@@ -1,0 +1,23 @@
+# dondoc: two commands for a new user — `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## run: local Prefect server on 127.0.0.1:4200, examples registered, deployments served (Ctrl-C stops)
+run: $(STAMP)
+	$(PY) -m flows.serve
+
+## test: the whole suite (SQLite, Prefect test server, throwaway PostgreSQL)
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf .state .pytest_cache

@@ -1,0 +1,93 @@
+"""`make run`: a local Prefect server, the bundled examples registered through the issuance flow, and the
+deployments served until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from config.settings import PROJECT_DIR, get_settings
+from flows.prefect_env import HOST, PORT, local_prefect_env
+
+EXAMPLES_DIR = PROJECT_DIR / "examples"
+EXAMPLES = ["002-cong-van-du-thao.yaml", "003-ke-hoach-01-KH-BCD.xlsx", "004-chuong-trinh-2026.xlsx"]
+
+
+def main() -> int:
+    settings = get_settings()
+    env = local_prefect_env(settings.state_dir)
+    os.environ.update(env)
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    server = _start_server()
+    try:
+        _wait_healthy(server)
+        _register_examples()
+        print(f"\nGiao diện Prefect / Prefect UI: http://{HOST}:{PORT}\nNhấn Ctrl-C để dừng.\n", flush=True)
+        _serve()
+    except KeyboardInterrupt:
+        print("\nĐang dừng…", flush=True)
+    finally:
+        _stop(server)
+    return 0
+
+
+def _start_server() -> subprocess.Popen:
+    log = open(get_settings().state_dir / "prefect-server.log", "ab")
+    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(PORT)]
+    print(f"Khởi động Prefect server ({HOST}:{PORT}), nhật ký: .state/prefect-server.log", flush=True)
+    # Its own process group, so that Ctrl-C reaches it through us and stopping it stops its children too.
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_healthy(server: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"Prefect server đã dừng (mã {server.returncode}); xem .state/prefect-server.log")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{PORT}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit(f"Prefect server không sẵn sàng sau {timeout:.0f} s; xem .state/prefect-server.log")
+
+
+def _register_examples() -> None:
+    from domain.errors import DondocError
+    from flows.issue_directive import IssueDirectiveRequest, issue_directive
+
+    for name in EXAMPLES:
+        request = IssueDirectiveRequest(path=str(EXAMPLES_DIR / name), skip_existing=True)
+        try:
+            result = issue_directive(request)
+            print(f"  {name}: {result['status']}, {result['tasks']} nhiệm vụ, {result['assignments']} lượt giao", flush=True)
+        except DondocError as exc:
+            print(f"  {name}: lỗi: {exc}", flush=True)
+
+
+def _serve() -> None:
+    from prefect import serve
+
+    from flows.deployments import deployments
+
+    serve(*deployments(), print_starting_message=False)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    print("Đã dừng Prefect server.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Markdown that operators read in Prefect artifacts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.deadlines import PERIOD_LABELS
+from domain.directive_file import TaskPlan
+from intake.service import ImportResult
+
+_STATUS = {"issued": "đã ban hành", "draft": "đã lưu dự thảo (chưa tính thời hạn)", "validated": "hợp lệ (chạy thử)",
+           "skipped": "đã có từ trước, bỏ qua"}
+
+
+def directive_markdown(result: ImportResult) -> str:
+    spec, tasks = result.plan.spec, result.plan.tasks
+    lines = [
+        f"# {spec.number or 'Dự thảo'} — {_cell(spec.subject)}",
+        "",
+        f"- **Kết quả:** {_STATUS.get(result.status, result.status)} {result.message}".rstrip(),
+        f"- **Cơ quan ban hành:** {_cell(spec.issuer)}",
+        f"- **Ngày ban hành:** {_vn(spec.issued_on)}",
+        f"- **Lãnh đạo chủ trì:** {_cell(spec.leader_in_charge or '—')}",
+        f"- **Nhiệm vụ:** {len(tasks)} · **Lượt giao cho đơn vị:** {result.assignments or result.plan.assignment_count}",
+        f"- **Tệp nguồn:** {_cell(result.source)}",
+        "",
+        "| Mục | Nội dung | Chủ trì | Phối hợp | Thời hạn | Hạn thực tế |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [_task_row(t) for t in tasks]
+    if result.held:
+        lines += ["", "## Cần người vận hành xử lý", ""]
+        lines += [f"- Mục {_cell(ref)}: {_cell(why)}" for ref, why in result.held]
+    return "\n".join(lines) + "\n"
+
+
+def _task_row(t: TaskPlan) -> str:
+    d = t.deadline
+    effective = _vn(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
+    units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
+    return f"| {_cell(t.ref)} | {_cell(t.content[:160])} | {_cell(units(t.lead))} | {_cell(units(t.coordinating))} | {_cell(d.written)} | {effective} |"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell: no pipes, no new lines, no raw HTML."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _vn(day: date | None) -> str:
+    return f"{day.day}/{day.month}/{day.year}" if day else "—"

@@ -1,0 +1,127 @@
+"""Shared fixtures: real SQLite files, a throwaway PostgreSQL server, and the Prefect test server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pendulum
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+TZ = "Asia/Ho_Chi_Minh"
+
+# Prefect: a private home, no telemetry, no heartbeats (they cost ~1 s a run), patience on a fresh DB.
+_PREFECT_HOME = Path(os.environ.get("DONDOC_TEST_PREFECT_HOME") or (ROOT / ".state" / "test-prefect"))
+os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "")
+os.environ.pop("PREFECT_API_URL", None)
+
+
+@pytest.fixture
+def now():
+    """A fixed moment inside office hours: the suite never reads the clock for domain decisions."""
+    return pendulum.datetime(2025, 10, 20, 9, 30, tz=TZ)
+
+
+def _settings(tmp_path: Path, url: str = ""):
+    from config.settings import Settings
+
+    return Settings(state_dir=tmp_path / "state", database_url=url)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path):
+    return _settings(tmp_path)
+
+
+# --- PostgreSQL: initdb/pg_ctl into a temp folder, one server per session, one database per test ---------
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).resolve().parent if found else None
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run should have installed it")
+        pytest.skip("PostgreSQL (initdb) is not installed here")
+    # Not under pytest's tmp folders: they are private to root, and the server runs as `postgres`.
+    base = Path(tempfile.mkdtemp(prefix="dondoc-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "dondoc", "--auth=trust", "-E", "UTF8", "--no-locale")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    yield f"postgresql+psycopg://dondoc@127.0.0.1:{port}"
+    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_settings(pg_server, tmp_path):
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return _settings(tmp_path, f"{pg_server}/{name}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request, tmp_path):
+    """Run the test on a real SQLite file and on a throwaway PostgreSQL database."""
+    return request.getfixturevalue(f"{request.param}_settings")
+
+
+# --- The CLI as a user runs it ---------------------------------------------------------------------------
+
+def make_cli(state: Path):
+    """`dondoc …` run in a subprocess against a private state folder, as a user runs it."""
+    env = {**os.environ, "DONDOC_STATE_DIR": str(state), "DONDOC_DATABASE_URL": ""}
+
+    def run(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        if check:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    run.state, run.db = state, state / "dondoc.db"
+    return run
+
+
+@pytest.fixture
+def cli(tmp_path):
+    return make_cli(tmp_path / "cli-state")

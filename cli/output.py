@@ -16,6 +16,8 @@ from domain.policy import TZ
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
+if not out.is_terminal:  # piped to a file or a pager: do not squeeze tables into 80 columns
+    out.width = 180
 
 
 def print_json(data) -> None:

@@ -18,13 +18,13 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 TZ = "Asia/Ho_Chi_Minh"
 
-# Prefect: a private home, no telemetry, no heartbeats (they cost ~1 s a run), patience on a fresh DB.
+# Prefect: a private home, no telemetry, patience on a fresh DB (heartbeats: see test_flow_*.py).
 _PREFECT_HOME = Path(os.environ.get("DONDOC_TEST_PREFECT_HOME") or (ROOT / ".state" / "test-prefect"))
+_PREFECT_HOME.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "")
 os.environ.pop("PREFECT_API_URL", None)
 
 

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 from pydantic import ValidationError as PydanticError
 from sqlmodel import func, select
@@ -21,8 +22,10 @@ pytestmark = pytest.mark.prefect
 
 @pytest.fixture(scope="module")
 def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    # Heartbeats cost about a second a flow run and detect nothing in a test: off (None cannot be set by env).
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with prefect_test_harness(server_startup_timeout=120):
+            yield
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ _RECURRING = [
     (re.compile(r"^(?:hang|dinh ky hang|dinh ky) nam$"), "yearly"),
 ]
 # Deadlines taken from another document: only an operator can set them, never a guess.
-_DEFERRED = re.compile(r"^theo (?:thoi gian|tien do|ke hoach|yeu cau|lo trinh|chi dao|quy dinh)\b")
+_DEFERRED = re.compile(r"^theo (?:thoi gian|tien do|ke hoach|yeu cau|lo trinh|chi dao|quy dinh|van ban)\b")
 
 
 def parse_deadline(written: str, *, calendar: WorkCalendar, issued_on: date | None = None) -> Deadline:

@@ -90,7 +90,8 @@ class TaskPlan:
     report_to: str | None = None
     leader_in_charge: str | None = None
     section: str | None = None
-    held: tuple[str, ...] = ()  # reasons an operator must act on this task
+    held: tuple[str, ...] = ()  # reasons an operator must act before this task's clocks can run
+    notes: tuple[str, ...] = ()  # things an operator may want to complete; they block nothing
 
 
 @dataclass(frozen=True)
@@ -162,19 +163,20 @@ def _task_plan(task: TaskFile, position: int, where: str, issued_on: date | None
     if len(problems) > before:
         return None
 
-    held = [f"đơn vị chủ trì chưa xác định: “{r.written}”" for r in lead if r.kind == "vague"]
-    held += [f"đơn vị phối hợp chưa xác định: “{r.written}”" for r in coordinating if r.kind == "vague"]
+    lead_units = tuple(dict.fromkeys(u for r in lead for u in r.units))
+    held: list[str] = []
+    if not lead_units:
+        held.append("chưa có đơn vị chủ trì cụ thể: " + "; ".join(f"“{r.written}”" for r in lead))
     if deadline.kind == "unresolved":
         held.append(f"thời hạn lấy từ văn bản khác (“{deadline.written}”): cần người vận hành đặt ngày")
-    lead_units = tuple(dict.fromkeys(u for r in lead for u in r.units))
-    if not lead_units:
-        held.append("chưa có đơn vị chủ trì cụ thể")
+    # Vague names beside real ones block nothing: the operator may add units later.
+    notes = [f"“{r.written}” chưa chỉ rõ đơn vị" for r in (*lead, *coordinating) if r.kind == "vague" and lead_units]
     coordinating_units = tuple(u for u in dict.fromkeys(u for r in coordinating for u in r.units) if u not in lead_units)
     return TaskPlan(
         ref=task.ref, position=position, content=task.content, deadline=deadline,
         lead=tuple(lead), coordinating=tuple(coordinating), lead_units=lead_units,
         coordinating_units=coordinating_units, output=task.output, report_to=task.report_to,
-        leader_in_charge=task.leader_in_charge, section=task.section, held=tuple(held),
+        leader_in_charge=task.leader_in_charge, section=task.section, held=tuple(held), notes=tuple(notes),
     )
 
 

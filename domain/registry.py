@@ -127,11 +127,14 @@ class Registry:
                 raise
             whole = None
         try:
-            return self._resolve_pieces(pieces, seps)
+            found = self._resolve_pieces(pieces, seps)
         except UnknownUnitError:
             if whole is None:
                 raise
             return [whole]
+        if whole is not None and all(r.kind == "vague" for r in found):
+            return [whole]  # "Các đơn vị, địa phương liên quan" is one vague phrase, not two
+        return found
 
     def _resolve_pieces(self, pieces: list[str], seps: list[str]) -> list[Resolved]:
         out, i = [], 0

@@ -31,6 +31,10 @@ def directive_markdown(result: ImportResult) -> str:
     if result.held:
         lines += ["", "## Cần người vận hành xử lý", ""]
         lines += [f"- Mục {_cell(ref)}: {_cell(why)}" for ref, why in result.held]
+    notes = [(t.ref, note) for t in tasks for note in t.notes]
+    if notes:
+        lines += ["", "## Ghi chú", ""]
+        lines += [f"- Mục {_cell(ref)}: {_cell(note)}" for ref, note in notes]
     return "\n".join(lines) + "\n"
 
 

@@ -84,17 +84,27 @@ def test_plan_01_is_issued_and_its_unresolved_deadline_held_for_an_operator(sett
         assert held and all(t.held_reason for t in held) and all(t.due is None for t in held)
 
 
-def test_same_directive_twice_is_refused_and_number_must_be_unique(settings, now):
+def test_same_directive_twice_is_refused_and_number_must_be_unique(settings, now, tmp_path):
     env, first = _import(settings, EXAMPLES / "003-ke-hoach-01-KH-BCD.xlsx", now)
     with pytest.raises(ConflictError, match="đã được đăng ký"):
         _import(settings, EXAMPLES / "003-ke-hoach-01-KH-BCD.xlsx", now)
     _, skipped = _import(settings, EXAMPLES / "003-ke-hoach-01-KH-BCD.xlsx", now, skip_existing=True)
     assert skipped.status == "skipped"
     _, draft = _import(settings, EXAMPLES / "002-cong-van-du-thao.yaml", now)
+    issue_draft(env=env, ref=draft.directive_id, number="9395/VP-VX", issued_on=now.date(), actor=ACTOR, now=now)
+    text = (EXAMPLES / "002-cong-van-du-thao.yaml").read_text(encoding="utf-8")
+    other = tmp_path / "other.yaml"
+    other.write_text(text.replace("V/v đôn đốc", "V/v tiếp tục đôn đốc"), encoding="utf-8")
+    _, second = _import(settings, other, now)
     before = _count(env, Assignment)
-    with pytest.raises(ConflictError, match="01-KH/BCĐ"):
-        issue_draft(env=env, ref=draft.directive_id, number="01-KH/BCĐ", issued_on=now.date(), actor=ACTOR, now=now)
+    with pytest.raises(ConflictError, match="9395/VP-VX"):  # numbers are unique per issuer
+        issue_draft(env=env, ref=second.directive_id, number="9395/VP-VX", issued_on=now.date(), actor=ACTOR, now=now)
     assert _count(env, Assignment) == before  # the failed issue wrote nothing
+    # another issuer may use the same number
+    third = tmp_path / "third.yaml"
+    third.write_text(text.replace("issuer: Văn phòng UBND thành phố Hải Phòng", "issuer: Sở Tài chính"), encoding="utf-8")
+    _, mine = _import(settings, third, now)
+    issue_draft(env=env, ref=mine.directive_id, number="9395/VP-VX", issued_on=now.date(), actor=ACTOR, now=now)
 
 
 def test_dry_run_writes_nothing(settings, now):

@@ -72,3 +72,17 @@ def test_form_needs_exactly_one_source():
         IssueDirectiveRequest()
     with pytest.raises(PydanticError):
         IssueDirectiveRequest(path="a.yaml", text="b")
+
+
+def test_make_run_registers_the_three_examples_through_the_flow(prefect_server, dondoc_env, capsys):
+    from flows.serve import EXAMPLES as BUNDLED
+    from flows.serve import _register_examples
+
+    _register_examples()
+    printed = capsys.readouterr().out
+    assert "lỗi" not in printed
+    assert len(BUNDLED) == 3 and all(name in printed for name in BUNDLED)
+    assert _artifact("directive-01-kh-bcd") is not None
+    _register_examples()  # a second `make run` skips what is there
+    assert printed.count("draft") == 2 and "đã có" not in printed
+    assert capsys.readouterr().out.count("skipped") == 3

@@ -15,7 +15,7 @@ from config.loaders import load_calendar
 from config.settings import get_settings
 from domain.deadlines import PERIOD_LABELS, parse_deadline
 from domain.errors import InputError
-from intake.readers import read_text
+from intake.readers import read_header
 from intake.service import import_directive, issue_draft, load_plan, prepare
 from models.crud import find_directive
 from models.db import session_scope
@@ -50,7 +50,7 @@ def import_cmd(
     """Kiểm tra và đăng ký một văn bản (ban hành nếu có số và ngày, nếu không là dự thảo)."""
     now = parse_moment(as_of)
     env = prepare(now=now, actor=actor())
-    head = read_text(header.read_text(encoding="utf-8"), name=header.name, max_bytes=env.settings.max_import_bytes) if header else None
+    head = read_header(header, max_bytes=env.settings.max_import_bytes) if header else None
     overrides = {"number": number, "issued_on": parse_day(issued_on, "--issued-on") if issued_on else None}
     plan, source = load_plan(env=env, path=path, header=head, overrides=overrides)
     result = import_directive(env=env, plan=plan, source=source, actor=actor(), now=now, dry_run=dry_run)

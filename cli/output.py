@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pendulum
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import DondocError
 from domain.policy import TZ
@@ -38,6 +39,8 @@ def edge(fn):
             return fn(*args, **kwargs)
         except DondocError as exc:
             fail(str(exc).replace("[", "\\["), exc.exit_code)
+        except SQLAlchemyError as exc:  # a database that is down, locked or misnamed: say which, not a traceback
+            fail(f"cơ sở dữ liệu không dùng được ({type(exc).__name__}): {str(exc).splitlines()[0][:300]}")
 
     return wrapper
 

@@ -33,6 +33,12 @@ def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) ->
     return data
 
 
+def read_header(path: Path, *, max_bytes: int) -> dict:
+    """A spreadsheet's header file (the directive's own fields) given with --header."""
+    _check_size(path, max_bytes)
+    return _read_mapping(path)
+
+
 def read_text(text: str, *, name: str = "văn bản dán vào", max_bytes: int) -> dict:
     """A directive pasted as YAML or JSON text (from the Prefect UI)."""
     if len(text.encode()) > max_bytes:

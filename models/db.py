@@ -11,16 +11,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers the tables)
+from domain.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
     """An engine with SQLite made safe for several processes (WAL, foreign keys, waiting on locks)."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        shown = "***@" + url.rsplit("@", 1)[1] if "@" in url else url  # never echo a password
+        raise ConfigError(f"DONDOC_DATABASE_URL không hợp lệ: “{shown}” (ví dụ sqlite:///dondoc.db)") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

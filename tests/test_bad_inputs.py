@@ -151,3 +151,19 @@ def test_json_error_output_stays_on_stderr(populated):
     assert done.returncode == 1 and done.stdout == ""
     ok = populated("deadline", "trong tháng 11/2025", "--json")
     assert json.loads(ok.stdout) == {"kind": "date", "due": "2025-11-30", "effective_due": "2025-12-01", "period": None}
+
+
+def test_unusable_database_url_is_one_message_without_its_password(cli):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    for url, expected in [("not a url:s3cret@host", "DONDOC_DATABASE_URL"),
+                          ("postgresql+psycopg://u:s3cret@127.0.0.1:1/db", "cơ sở dữ liệu")]:
+        env = {**os.environ, "DONDOC_DATABASE_URL": url, "DONDOC_STATE_DIR": str(cli.state)}
+        done = subprocess.run([sys.executable, "-m", "cli.main", "status"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and expected in done.stderr
+        assert "s3cret" not in done.stderr and "Traceback" not in done.stderr

@@ -11,9 +11,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import Failed
 from pydantic import BaseModel, Field, model_validator
 
 from domain.directive_file import DirectivePlan
+from domain.errors import DondocError
 from domain.policy import TZ
 from domain.text import fold
 from flows.summaries import directive_markdown
@@ -37,20 +39,29 @@ class IssueDirectiveRequest(BaseModel):
 
 
 @task(name="validate-and-register", cache_policy=NO_CACHE)  # an effect: never served from a cache
-def validate_and_register(request: IssueDirectiveRequest, actor: str) -> ImportResult:
-    """Read, validate and store the directive in one transaction (nothing is written on any error)."""
+def validate_and_register(request: IssueDirectiveRequest, actor: str) -> ImportResult | str:
+    """Read, validate and store the directive in one transaction; bad input comes back as its message."""
     now = request.as_of or pendulum.now(TZ)
-    env = prepare(now=now, actor=actor)
-    plan, source = load_plan(env=env, path=Path(request.path) if request.path else None, text=request.text)
-    return import_directive(env=env, plan=plan, source=source, actor=actor, now=now,
-                            dry_run=request.dry_run, skip_existing=request.skip_existing)
+    try:
+        env = prepare(now=now, actor=actor)
+        plan, source = load_plan(env=env, path=Path(request.path) if request.path else None, text=request.text)
+        return import_directive(env=env, plan=plan, source=source, actor=actor, now=now,
+                                dry_run=request.dry_run, skip_existing=request.skip_existing)
+    except DondocError as exc:  # the operator's input, not a bug: a message, not a traceback
+        return str(exc)
 
 
 @flow(name="issue_directive", description="Đăng ký và ban hành văn bản chỉ đạo / Register and issue a directive")
-def issue_directive(request: IssueDirectiveRequest) -> dict:
+def issue_directive(request: IssueDirectiveRequest):
     logger = get_run_logger()
     actor = f"prefect:{flow_run.get_id() or 'local'}"
     result = validate_and_register(request, actor)
+    if isinstance(result, str):
+        logger.error(result)
+        fenced = result.replace("`", "'")  # keep the message inside its code block
+        create_markdown_artifact(key="directive-rejected", markdown=f"# Không đăng ký được văn bản\n\n```\n{fenced}\n```\n",
+                                 description="Văn bản bị từ chối: không ghi gì vào cơ sở dữ liệu")
+        return Failed(message=f"Không đăng ký được / not registered: {result}")
     plan: DirectivePlan = result.plan
     logger.info("%s: %s, %d nhiệm vụ, %d lượt giao", result.source, result.status, len(plan.tasks), result.assignments)
     create_markdown_artifact(

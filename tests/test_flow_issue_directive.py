@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.exceptions import FailedRun
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 from pydantic import ValidationError as PydanticError
@@ -14,7 +15,7 @@ from sqlmodel import func, select
 
 from conftest import EXAMPLES
 from flows.issue_directive import IssueDirectiveRequest, issue_directive
-from models import Assignment
+from models import Assignment, Directive
 from models.db import session_scope
 
 pytestmark = pytest.mark.prefect
@@ -63,8 +64,11 @@ def test_flow_issues_a_directive_and_publishes_a_summary(prefect_server, dondoc_
 def test_flow_takes_pasted_yaml_and_fails_with_the_reason(prefect_server, dondoc_env, now):
     text = (EXAMPLES / "002-cong-van-du-thao.yaml").read_text(encoding="utf-8")
     assert issue_directive(IssueDirectiveRequest(text=text, as_of=now))["status"] == "draft"
-    with pytest.raises(Exception, match="Sở Giao thông"):
+    with pytest.raises(FailedRun, match="Sở Giao thông"):
         issue_directive(IssueDirectiveRequest(text=text.replace("Sở Tài chính]", "Sở Giao thông]"), as_of=now))
+    assert "Sở Giao thông" in _artifact("directive-rejected").data  # the operator reads why without the logs
+    with session_scope(dondoc_env.db_url) as s:
+        assert s.exec(select(func.count()).select_from(Directive)).one() == 1  # nothing written
 
 
 def test_form_needs_exactly_one_source():

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import getpass
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from cli.output import edge, fail, out, parse_day, parse_moment, print_json, vn_date
+from cli.output import edge, out, parse_day, parse_moment, print_json, vn_date, vn_weekday
 from config.loaders import load_calendar
 from config.settings import get_settings
 from domain.deadlines import PERIOD_LABELS, parse_deadline
 from domain.errors import InputError
+from domain.policy import TZ
+from domain.reminders import timeline
 from intake.readers import read_header
 from intake.service import import_directive, issue_draft, load_plan, prepare
 from models.crud import find_directive
 from models.db import session_scope
-from models.queries import directive_detail, directive_overview
+from models.queries import directive_detail, directive_overview, planning_items
 
 app = typer.Typer(
     name="dondoc",
@@ -115,6 +118,38 @@ def deadline_cmd(
         out.print(f"Hạn thực tế: {vn_date(parsed.effective_due)}{note}")
     if parsed.kind == "unresolved":
         out.print("Thời hạn lấy theo văn bản khác: người vận hành cần đặt ngày.")
+
+
+@app.command("timeline")
+@edge
+def timeline_cmd(
+    directive: Annotated[str, typer.Argument(help="Số hoặc mã văn bản đã ban hành")],
+    until: Annotated[Optional[str], typer.Option("--until", help="Đến ngày YYYY-MM-DD (mặc định: 30 ngày sau hạn cuối)")] = None,
+    json_: JsonOpt = False,
+):
+    """Các tin nhắn chính sách nhắc việc sẽ gửi cho một văn bản (giả định không có báo cáo); không gửi gì."""
+    env = prepare(now=parse_moment(None), actor=actor())
+    with session_scope(env.url) as session:
+        found = find_directive(session=session, ref=directive)
+        if found.issued_at is None:
+            raise InputError(f"{found.number or 'bản dự thảo'} chưa ban hành: chưa có lịch nhắc việc")
+        items = planning_items(session=session, directive=found)
+    last = max((i.due for i in items if i.due), default=found.issued_on)
+    end = parse_day(until, "--until") if until else last + timedelta(days=30)
+    messages = timeline(items, issued_at=found.issued_at, office=found.issuer, until=end,
+                        calendar=env.calendar, policy=env.policies[found.reminder_policy])
+    if json_:
+        return print_json([m.as_json() for m in messages])
+    table = Table(title=f"Lịch nhắc việc {found.number} đến {vn_date(end)}")
+    for col in ("Lúc", "Gửi đến", "Nội dung"):
+        table.add_column(col, overflow="fold")
+    labels = {"notice": "giao nhiệm vụ", "before": "sắp đến hạn", "due": "đến hạn", "overdue": "quá hạn",
+              "escalation": "báo cáo quá hạn"}
+    for m in messages:
+        local = m.at.astimezone(TZ)
+        table.add_row(f"{vn_weekday(local.date())} {vn_date(local.date())} {local:%H:%M}", m.to,
+                      "; ".join(f"mục {task}: {labels[kind]}" for task, kind in m.items))
+    out.print(table)
 
 
 @app.command("status")

@@ -71,3 +71,11 @@ def vn_date(day: date | str | None) -> str:
         return "—"
     day = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{day.day}/{day.month}/{day.year}"
+
+
+_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def vn_weekday(day: date) -> str:
+    """thứ Ba, the way people name a weekday here."""
+    return _WEEKDAYS[day.weekday()]

@@ -80,3 +80,19 @@ def _directive_json(d: Directive) -> dict:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def planning_items(*, session: Session, directive: Directive) -> list:
+    """The directive's open assignments as reminder planning sees them (domain.reminders.Item)."""
+    from domain.reminders import Item
+
+    people = {p.id: p.name for p in session.exec(select(Person)).all()}
+    default_leader = people.get(directive.leader_in_charge_id)
+    rows = session.exec(
+        select(Assignment, Task, Unit).join(Task, Assignment.task_id == Task.id).join(Unit, Assignment.unit_id == Unit.id)
+        .where(Task.directive_id == directive.id, Assignment.status == "open").order_by(Task.position, Unit.name)
+    ).all()
+    return [Item(key=str(a.id), task=t.ref, unit=u.name, role=a.role, due=a.due,
+                 period=t.period if t.deadline_kind in ("ongoing", "recurring") else None,
+                 leader=people.get(t.leader_in_charge_id) or default_leader)
+            for a, t, u in rows]

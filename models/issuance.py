@@ -18,6 +18,7 @@ from domain.text import name_key, nfc
 from domain.workdays import WorkCalendar
 from models.crud import create_event, get_or_create_person
 from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
+from models.types import utc
 from models.units import Unit
 
 
@@ -87,15 +88,16 @@ def issue_directive(*, session: Session, directive: Directive, number: str, issu
     first_notice = notice_at(max(directive.issued_at, now), calendar=calendar, policy=policy)
 
     unit_ids = dict(session.exec(select(Unit.ref, Unit.id)).all())
+    notice_utc, now_utc = utc(first_notice), utc(now)
     rows = [
         {"id": uuid.uuid4(), "task_id": task.id, "unit_id": unit_ids[ref], "role": role,
-         "status": AssignmentStatus.OPEN, "due": task.effective_due, "next_action_at": first_notice, "created_at": now}
+         "status": AssignmentStatus.OPEN, "due": task.effective_due, "next_action_at": notice_utc, "created_at": now_utc}
         for task in tasks
         for role, refs in (("lead", task.lead_units), ("coordinating", task.coordinating_units))
         for ref in refs
     ]
     if rows:  # one statement for all rows: a directive to every commune is hundreds of thousands of them
-        session.execute(insert(Assignment), rows)
+        session.execute(insert(Assignment.__table__), rows)
     create_event(session=session, at=now, actor=actor, action="directive.issued", entity="directive",
                  entity_id=directive.id, data={"number": number, "issued_on": issued_on.isoformat(),
                                                "tasks": len(tasks), "assignments": len(rows),

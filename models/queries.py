@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
+from functools import lru_cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from domain.status import LABELS, assignment_status, roll_up
 from domain.workdays import WorkCalendar
@@ -14,24 +16,24 @@ from models.units import Person, Unit
 
 def directive_overview(*, session: Session, as_of: date, calendar: WorkCalendar) -> list[dict]:
     """Every directive with its task and assignment counts and the statuses of its assignments."""
-    rows = session.exec(
-        select(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at)
+    # Grouped in SQL: a directive to every commune has hundreds of thousands of assignments but few distinct facts.
+    groups = session.exec(
+        select(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at, func.count())
         .join(Assignment, Assignment.task_id == Task.id)
+        .group_by(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at)
     ).all()
     per_directive: dict = {}
-    for directive_id, kind, status, due, closed_at in rows:
-        per_directive.setdefault(directive_id, []).append(
-            assignment_status(status=status, due=due, deadline_kind=kind, closed_on=closed_at and closed_at.date(),
-                              extended=False, as_of=as_of, calendar=calendar))
-    task_counts: dict = {}
-    for directive_id in session.exec(select(Task.directive_id)).all():
-        task_counts[directive_id] = task_counts.get(directive_id, 0) + 1
+    for directive_id, kind, status, due, closed_at, count in groups:
+        key = assignment_status(status=status, due=due, deadline_kind=kind, closed_on=closed_at and closed_at.date(),
+                                extended=False, as_of=as_of, calendar=calendar)
+        per_directive.setdefault(directive_id, Counter())[key] += count
+    task_counts = dict(session.exec(select(Task.directive_id, func.count()).group_by(Task.directive_id)).all())
     out = []
     for d in session.exec(select(Directive).order_by(Directive.created_at)).all():
-        statuses = per_directive.get(d.id, [])
+        counts = per_directive.get(d.id, Counter())
         out.append({
-            **_directive_json(d), "tasks": task_counts.get(d.id, 0), "assignments": len(statuses),
-            "statuses": {LABELS[k]: v for k, v in roll_up(statuses).items()},
+            **_directive_json(d), "tasks": task_counts.get(d.id, 0), "assignments": sum(counts.values()),
+            "statuses": {LABELS[k]: counts[k] for k in LABELS if counts[k]},
         })
     return out
 
@@ -46,12 +48,14 @@ def directive_detail(*, session: Session, directive: Directive, as_of: date, cal
     for a in session.exec(select(Assignment).join(Task).where(Task.directive_id == directive.id)).all():
         assignments.setdefault(a.task_id, []).append(a)
     task_rows = []
+    status_of = lru_cache(maxsize=None)(
+        lambda status, due, kind, closed_on: assignment_status(status=status, due=due, deadline_kind=kind,
+                                                               closed_on=closed_on, extended=False, as_of=as_of,
+                                                               calendar=calendar))
     for t in tasks:
         items = []
         for a in sorted(assignments.get(t.id, []), key=lambda a: (a.role != "lead", units[a.unit_id].name)):
-            key = assignment_status(status=a.status, due=a.due, deadline_kind=t.deadline_kind,
-                                    closed_on=a.closed_at and a.closed_at.date(), extended=False, as_of=as_of,
-                                    calendar=calendar)
+            key = status_of(a.status, a.due, t.deadline_kind, a.closed_at and a.closed_at.date())
             items.append({"unit": units[a.unit_id].name, "unit_ref": units[a.unit_id].ref, "role": a.role,
                           "due": _iso(a.due), "status": LABELS[key], "status_key": key})
         task_rows.append({

@@ -140,7 +140,7 @@ class Registry:
         out, i = [], 0
         while i < len(pieces):
             for j in range(len(pieces), i, -1):
-                text = "".join(p + s for p, s in zip(pieces[i:j], seps[i:j - 1] + [""])).strip()
+                text = "".join(p + s for p, s in zip(pieces[i:j], seps[i:j - 1] + [""], strict=True)).strip()
                 try:
                     found = self.resolve(text)
                 except UnknownUnitError:

@@ -65,7 +65,8 @@ def issue_directive(request: IssueDirectiveRequest):
     plan: DirectivePlan = result.plan
     logger.info("%s: %s, %d nhiệm vụ, %d lượt giao", result.source, result.status, len(plan.tasks), result.assignments)
     create_markdown_artifact(
-        key=_artifact_key(plan),
+        # a skipped re-run must not replace the summary of the registration under the directive's key
+        key=None if result.status == "skipped" else _artifact_key(plan),
         markdown=directive_markdown(result),
         description=f"Văn bản {plan.spec.number or 'dự thảo'}: {result.status}",
     )

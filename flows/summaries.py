@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.deadlines import PERIOD_LABELS
+from models.directives import DIRECTIVE_KINDS
 from domain.directive_file import TaskPlan
 from intake.service import ImportResult
 
@@ -15,7 +16,9 @@ _STATUS = {"issued": "đã ban hành", "draft": "đã lưu dự thảo (chưa t�
 def directive_markdown(result: ImportResult) -> str:
     spec, tasks = result.plan.spec, result.plan.tasks
     lines = [
-        f"# {spec.number or 'Dự thảo'} — {_cell(spec.subject)}",
+        f"# {spec.number or 'Dự thảo'}: {DIRECTIVE_KINDS.get(spec.kind, spec.kind)}",
+        "",
+        f"*{_cell(spec.subject)}*",
         "",
         f"- **Kết quả:** {_STATUS.get(result.status, result.status)} {result.message}".rstrip(),
         f"- **Cơ quan ban hành:** {_cell(spec.issuer)}",
@@ -24,7 +27,7 @@ def directive_markdown(result: ImportResult) -> str:
         f"- **Nhiệm vụ:** {len(tasks)} · **Lượt giao cho đơn vị:** {result.assignments or result.plan.assignment_count}",
         f"- **Tệp nguồn:** {_cell(result.source)}",
         "",
-        "| Mục | Nội dung | Chủ trì | Phối hợp | Thời hạn | Hạn thực tế |",
+        "| Mục | Thời hạn | Hạn thực tế | Chủ trì | Phối hợp | Nội dung |",
         "|---|---|---|---|---|---|",
     ]
     lines += [_task_row(t) for t in tasks]
@@ -42,7 +45,9 @@ def _task_row(t: TaskPlan) -> str:
     d = t.deadline
     effective = _vn(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
     units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
-    return f"| {_cell(t.ref)} | {_cell(t.content[:160])} | {_cell(units(t.lead))} | {_cell(units(t.coordinating))} | {_cell(d.written)} | {effective} |"
+    content = t.content if len(t.content) <= 90 else t.content[:89] + "…"
+    return (f"| {_cell(t.ref)} | {_cell(d.written)} | {effective} | {_cell(units(t.lead))} | {_cell(units(t.coordinating))} "
+            f"| {_cell(content)} |")
 
 
 def _cell(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,7 +37,15 @@ def main() -> int:
     return 0
 
 
+def _port_in_use() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((HOST, PORT)) == 0
+
+
 def _start_server() -> subprocess.Popen:
+    if _port_in_use():  # else the health check would answer for someone else's server
+        raise SystemExit(f"Cổng {HOST}:{PORT} đang được dùng (một `make run` khác đang chạy?); hãy dừng nó trước.")
     log = open(get_settings().state_dir / "prefect-server.log", "ab")
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(PORT)]
     print(f"Khởi động Prefect server ({HOST}:{PORT}), nhật ký: .state/prefect-server.log", flush=True)

@@ -121,6 +121,3 @@ def find_directive(*, session: Session, ref: str) -> Directive:
         raise NotFoundError(f"“{ref}” khớp nhiều văn bản: {listing}. Hãy dùng mã")
     return matches[0]
 
-
-def get_unit_names(*, session: Session) -> dict[str, Unit]:
-    return {u.ref: u for u in session.exec(select(Unit)).all()}

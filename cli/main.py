@@ -11,13 +11,14 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.output import edge, out, parse_day, parse_moment, print_json, vn_date, vn_weekday
+from cli.output import edge, out, parse_day, parse_moment, print_json
 from config.loaders import load_calendar
 from config.settings import get_settings
 from domain.deadlines import PERIOD_LABELS, parse_deadline
 from domain.errors import InputError
 from domain.policy import TZ
 from domain.reminders import timeline
+from domain.text import vn_date, vn_weekday
 from intake.readers import read_header
 from intake.service import import_directive, issue_draft, load_plan, prepare
 from models.crud import find_directive

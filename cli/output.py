@@ -63,19 +63,3 @@ def parse_day(text: str, what: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{what} “{text}” không hợp lệ: viết YYYY-MM-DD, ví dụ 2025-09-27") from None
-
-
-def vn_date(day: date | str | None) -> str:
-    """30/9/2025, the way people write dates here."""
-    if day is None:
-        return "—"
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{day.day}/{day.month}/{day.year}"
-
-
-_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-
-
-def vn_weekday(day: date) -> str:
-    """thứ Ba, the way people name a weekday here."""
-    return _WEEKDAYS[day.weekday()]

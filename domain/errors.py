@@ -40,6 +40,10 @@ class ConflictError(InputError):
     """The request contradicts what is stored (duplicate number, already issued…)."""
 
 
+class AlreadyRegisteredError(ConflictError):
+    """The same directive (same validated content) is registered already."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found while validating an input, with where it is."""

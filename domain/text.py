@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 # Characters OCR puts where a Vietnamese letter was (seen in the seeds: "S¢", "B§", "$6" for "số").
 _OCR_LOOKALIKES = str.maketrans({"¢": "e", "§": "o", "$": "s", "|": "l", "’": "'", "‘": "'", "“": '"', "”": '"'})
@@ -28,3 +29,19 @@ def name_key(text: str) -> str:
     text = fold(text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def vn_date(day: date | str | None) -> str:
+    """30/9/2025, the way people write dates here; "—" for none."""
+    if day is None:
+        return "—"
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def vn_weekday(day: date) -> str:
+    """thứ Ba, the way people name a weekday here."""
+    return _WEEKDAYS[day.weekday()]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from domain.deadlines import PERIOD_LABELS
-from models.directives import DIRECTIVE_KINDS
 from domain.directive_file import TaskPlan
+from domain.text import vn_date
 from intake.service import ImportResult
+from models.directives import DIRECTIVE_KINDS
 
 _STATUS = {"issued": "đã ban hành", "draft": "đã lưu dự thảo (chưa tính thời hạn)", "validated": "hợp lệ (chạy thử)",
            "skipped": "đã có từ trước, bỏ qua"}
@@ -22,7 +21,7 @@ def directive_markdown(result: ImportResult) -> str:
         "",
         f"- **Kết quả:** {_STATUS.get(result.status, result.status)} {result.message}".rstrip(),
         f"- **Cơ quan ban hành:** {_cell(spec.issuer)}",
-        f"- **Ngày ban hành:** {_vn(spec.issued_on)}",
+        f"- **Ngày ban hành:** {vn_date(spec.issued_on)}",
         f"- **Lãnh đạo chủ trì:** {_cell(spec.leader_in_charge or '—')}",
         f"- **Nhiệm vụ:** {len(tasks)} · **Lượt giao cho đơn vị:** {result.assignments or result.plan.assignment_count}",
         f"- **Tệp nguồn:** {_cell(result.source)}",
@@ -43,7 +42,7 @@ def directive_markdown(result: ImportResult) -> str:
 
 def _task_row(t: TaskPlan) -> str:
     d = t.deadline
-    effective = _vn(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
+    effective = vn_date(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
     units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
     content = t.content if len(t.content) <= 90 else t.content[:89] + "…"
     return (f"| {_cell(t.ref)} | {_cell(d.written)} | {effective} | {_cell(units(t.lead))} | {_cell(units(t.coordinating))} "
@@ -54,6 +53,3 @@ def _cell(text: str) -> str:
     """Text safe inside a markdown table cell: no pipes, no new lines, no raw HTML."""
     return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
-
-def _vn(day: date | None) -> str:
-    return f"{day.day}/{day.month}/{day.year}" if day else "—"

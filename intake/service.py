@@ -9,7 +9,7 @@ from pathlib import Path
 from config.loaders import load_calendar, load_contacts, load_policies, load_registry
 from config.settings import Settings, get_settings
 from domain.directive_file import DirectivePlan, validate_directive
-from domain.errors import ConflictError
+from domain.errors import AlreadyRegisteredError
 from domain.policy import ReminderPolicy
 from domain.registry import Registry
 from domain.workdays import WorkCalendar
@@ -88,8 +88,8 @@ def import_directive(*, env: Env, plan: DirectivePlan, source: str, actor: str, 
             result.directive_id = str(done.directive.id)
             result.assignments = done.assignments
             result.status = "draft" if plan.is_draft else "issued"
-    except ConflictError as exc:
-        if not (skip_existing and "đã được đăng ký" in str(exc)):
+    except AlreadyRegisteredError as exc:
+        if not skip_existing:
             raise
         result.status, result.message = "skipped", str(exc)
     return result

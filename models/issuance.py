@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from domain.deadlines import parse_deadline
 from domain.directive_file import DirectivePlan
-from domain.errors import ConflictError, DeadlineError, Problem, ValidationError
+from domain.errors import AlreadyRegisteredError, ConflictError, DeadlineError, Problem, ValidationError
 from domain.policy import TZ, ReminderPolicy, notice_at
 from domain.text import name_key, nfc
 from domain.workdays import WorkCalendar
@@ -36,7 +36,7 @@ def register_directive(*, session: Session, plan: DirectivePlan, calendar: WorkC
     spec = plan.spec
     same = session.exec(select(Directive).where(Directive.source_sha256 == plan.sha256)).first()
     if same is not None:
-        raise ConflictError(f"văn bản này đã được đăng ký ({_label(same)}, mã {str(same.id)[:8]})")
+        raise AlreadyRegisteredError(f"văn bản này đã được đăng ký ({_label(same)}, mã {str(same.id)[:8]})")
     if spec.number:
         _check_number_free(session=session, issuer=spec.issuer, number=spec.number)
 

@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
+from cli.app import AsOfOpt, JsonOpt, actor, app
 from cli.output import edge, out, parse_day, parse_moment, print_json
 from config.loaders import load_calendar
 from config.settings import get_settings
 from domain.deadlines import PERIOD_LABELS, parse_deadline
-from domain.errors import InputError
 from domain.policy import TZ
-from domain.reminders import timeline
+from domain.reminders import STEP_LABELS
 from domain.text import vn_date, vn_weekday
 from intake.readers import read_header
-from intake.service import import_directive, issue_draft, load_plan, prepare
+from intake.service import import_directive, issue_draft, load_plan
 from models.crud import find_directive
 from models.db import session_scope
-from models.queries import directive_detail, directive_overview, planning_items
-
-app = typer.Typer(
-    name="dondoc",
-    help="Theo dõi, đôn đốc thực hiện văn bản chỉ đạo của UBND thành phố Hải Phòng.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Coi như thời điểm này (ISO, giờ Việt Nam)")]
-
-
-def actor() -> str:
-    return get_settings().actor or f"cli:{os.environ.get('USER') or getpass.getuser()}"
-
+from models.env import prepare
+from models.messaging import CHANNEL_LABELS as CHANNELS
+from models.messaging import OutboxStatus
+from models.outbox import outbox_counts, undelivered
+from models.queries import directive_detail, directive_overview, directive_timeline
 
 @app.command("import")
 @edge
@@ -131,25 +117,18 @@ def timeline_cmd(
     """Các tin nhắn chính sách nhắc việc sẽ gửi cho một văn bản (giả định không có báo cáo); không gửi gì."""
     env = prepare(now=parse_moment(None), actor=actor())
     with session_scope(env.url) as session:
-        found = find_directive(session=session, ref=directive)
-        if found.issued_at is None:
-            raise InputError(f"{found.number or 'bản dự thảo'} chưa ban hành: chưa có lịch nhắc việc")
-        items = planning_items(session=session, directive=found)
-    last = max((i.due for i in items if i.due), default=found.issued_on)
-    end = parse_day(until, "--until") if until else last + timedelta(days=30)
-    messages = timeline(items, issued_at=found.issued_at, office=found.issuer, until=end,
-                        calendar=env.calendar, policy=env.policies[found.reminder_policy])
+        found, end, messages = directive_timeline(session=session, ref=directive, calendar=env.calendar,
+                                                  until=parse_day(until, "--until") if until else None,
+                                                  policies=env.policies)
     if json_:
         return print_json([m.as_json() for m in messages])
     table = Table(title=f"Lịch nhắc việc {found.number} đến {vn_date(end)}")
     for col in ("Lúc", "Gửi đến", "Nội dung"):
         table.add_column(col, overflow="fold")
-    labels = {"notice": "giao nhiệm vụ", "before": "sắp đến hạn", "due": "đến hạn", "overdue": "quá hạn",
-              "escalation": "báo cáo quá hạn"}
     for m in messages:
         local = m.at.astimezone(TZ)
         table.add_row(f"{vn_weekday(local.date())} {vn_date(local.date())} {local:%H:%M}", m.to,
-                      "; ".join(f"mục {task}: {labels[kind]}" for task, kind in m.items))
+                      "; ".join(f"mục {task}: {STEP_LABELS[kind]}" for task, kind in m.items))
     out.print(table)
 
 
@@ -167,7 +146,12 @@ def status_cmd(
     with session_scope(env.url) as session:
         if directive is None:
             data = directive_overview(session=session, as_of=now.date(), calendar=env.calendar)
-            return print_json({"as_of": now.isoformat(), "directives": data}) if json_ else _overview_table(data)
+            outbox = {"counts": outbox_counts(session=session),
+                      "undelivered": undelivered(session=session, statuses=(OutboxStatus.DEAD, OutboxStatus.FAILED))}
+            if json_:
+                return print_json({"as_of": now.isoformat(), "directives": data, "outbox": outbox})
+            _overview_table(data)
+            return _outbox_table(outbox)
         found = find_directive(session=session, ref=directive)
         data = directive_detail(session=session, directive=found, as_of=now.date(), calendar=env.calendar)
     if json_:
@@ -189,6 +173,22 @@ def _overview_table(rows: list[dict]) -> None:
     out.print(table)
 
 
+def _outbox_table(outbox: dict) -> None:
+    if not outbox["counts"]:
+        return
+    table = Table(title="Tin nhắn theo kênh")
+    for col in ("Kênh", "Chờ gửi", "Đã gửi", "Lỗi, sẽ gửi lại", "Không gửi được", "Chưa có địa chỉ"):
+        table.add_column(col)
+    for channel, c in outbox["counts"].items():
+        table.add_row(CHANNELS.get(channel, channel), *(str(c.get(k, 0)) for k in (
+            OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.NO_CONTACT)))
+    out.print(table)
+    for u in outbox["undelivered"]:
+        what = "không gửi được" if u["status"] == OutboxStatus.DEAD else "lỗi, sẽ gửi lại"
+        out.print(f"  [red]{what}[/] {u['recipient']} qua {CHANNELS.get(u['channel'], u['channel'])} "
+                  f"{u['address']} (ngày {vn_date(u['run_day'])}, {u['attempts']} lần thử): {u['error']}", markup=True)
+
+
 def _detail_tables(d: dict, with_assignments: bool) -> None:
     out.print(f"[bold]{d['number'] or 'Dự thảo'}[/] — {d['subject']}")
     out.print(f"{d['issuer']} · ban hành {vn_date(d['issued_on'])} · {d['status']}")
@@ -207,6 +207,9 @@ def _detail_tables(d: dict, with_assignments: bool) -> None:
         for t in d["tasks"]:
             for a in t["assignments"]:
                 out.print(f"  {t['ref']:>6}  {a['role']:<12} {a['unit']:<45} {vn_date(a['due']):>10}  {a['status']}")
+
+
+from cli import messaging  # noqa: E402,F401  (chase, dispatch, assign, simulate, zalo-token: listed after these)
 
 
 def main() -> None:

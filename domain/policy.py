@@ -27,6 +27,7 @@ class ReminderPolicy(BaseModel):
     overdue_every: int = Field(default=2, ge=1)
     escalation_first: int = Field(default=3, ge=1)
     escalation_every: int = Field(default=5, ge=1)
+    quiet_hours: bool = Field(default=True, description="Nothing leaves outside office hours of a working day")
 
 
 def notice_at(moment: datetime, *, calendar: WorkCalendar, policy: ReminderPolicy) -> datetime:
@@ -40,3 +41,21 @@ def notice_at(moment: datetime, *, calendar: WorkCalendar, policy: ReminderPolic
         return local
     next_day = day if calendar.is_working_day(day) and local.time() < start else calendar.on_or_after(day + timedelta(days=1))
     return pendulum.datetime(next_day.year, next_day.month, next_day.day, policy.step_time.hour, policy.step_time.minute, tz=TZ)
+
+
+def in_office_hours(moment: datetime, *, calendar: WorkCalendar, policy: ReminderPolicy) -> bool:
+    local = pendulum.instance(moment).in_timezone(TZ)
+    start, end = policy.office_hours
+    return calendar.is_working_day(local.date()) and start <= local.time() < end
+
+
+def send_window(moment: datetime, *, calendar: WorkCalendar, policy: ReminderPolicy) -> datetime:
+    """The moment itself when a message may leave then, else the next opening of office hours."""
+    if not policy.quiet_hours or in_office_hours(moment, calendar=calendar, policy=policy):
+        return moment
+    local = pendulum.instance(moment).in_timezone(TZ)
+    start = policy.office_hours[0]
+    day = local.date()
+    if not (calendar.is_working_day(day) and local.time() < start):
+        day = calendar.on_or_after(day + timedelta(days=1))
+    return pendulum.datetime(day.year, day.month, day.day, start.hour, start.minute, tz=TZ)

@@ -18,6 +18,8 @@ from domain.policy import TZ, ReminderPolicy, notice_at
 from domain.workdays import WorkCalendar
 
 KINDS = ("notice", "before", "due", "overdue", "escalation")
+STEP_LABELS = {"notice": "giao nhiệm vụ", "before": "sắp đến hạn", "due": "đến hạn", "overdue": "quá hạn",
+               "escalation": "báo lãnh đạo (quá hạn)"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Item:
     due: date | None  # effective deadline
     period: str | None = None  # for recurring/ongoing tasks
     leader: str | None = None  # who overdue work escalates to
+    office: str | None = None  # the issuing office, which overdue work also escalates to
 
 
 @dataclass(frozen=True)
@@ -115,17 +118,21 @@ def digest(steps: Iterable[Step], recipient) -> list[Message]:
     for step in steps:
         for to in recipient(step):
             grouped[(to, step.at)][(step.item.task, step.kind)] = None
-    return [Message(to, at, tuple(sorted(items, key=lambda i: (_ref_key(i[0]), KINDS.index(i[1])))))
+    return [Message(to, at, tuple(sorted(items, key=lambda i: (ref_order(i[0]), KINDS.index(i[1])))))
             for (to, at), items in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
 
 
-def timeline(items: list[Item], *, issued_at: datetime, office: str, until: date, calendar: WorkCalendar,
+def escalation_recipients(step: Step) -> list[str]:
+    """Overdue work climbs to the leader in charge and to the issuing office."""
+    return [name for name in dict.fromkeys((step.item.leader, step.item.office)) if name]
+
+
+def timeline(items: list[Item], *, issued_at: datetime, until: date, calendar: WorkCalendar,
              policy: ReminderPolicy) -> list[Message]:
     """Every message the policy implies from issuance to `until`, assuming no report ever arrives."""
     kw = dict(issued_at=issued_at, until=until, calendar=calendar, policy=policy)
     to_units = digest((s for i in items for s in unit_steps(i, **kw)), lambda s: [s.item.unit])
-    to_leaders = digest((s for i in items for s in escalation_steps(i, **kw)),
-                        lambda s: [n for n in (s.item.leader, office) if n])
+    to_leaders = digest((s for i in items for s in escalation_steps(i, **kw)), escalation_recipients)
     return sorted(to_units + to_leaders, key=lambda m: (m.at, m.to))
 
 
@@ -135,5 +142,6 @@ def latest_due(steps: Iterable[Step], *, after: datetime | None, as_of: datetime
     return max(due, key=lambda s: s.at, default=None)
 
 
-def _ref_key(ref: str):
-    return tuple(int(p) if p.isdigit() else p for p in ref.replace(".", " ").split())
+def ref_order(ref: str):
+    """Sort key of task refs: "2" before "10", "2.1" after "2"."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ref.replace(".", " ").split())

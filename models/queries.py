@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlmodel import Session, func, select
 
+from domain.errors import InputError
 from domain.status import LABELS, assignment_status, roll_up
 from domain.workdays import WorkCalendar
+from models.crud import find_directive
 from models.directives import Assignment, Directive, Task
 from models.units import Person, Unit
 
@@ -98,5 +100,21 @@ def planning_items(*, session: Session, directive: Directive) -> list:
     ).all()
     return [Item(key=str(a.id), task=t.ref, unit=u.name, role=a.role, due=a.due,
                  period=t.period if t.deadline_kind in ("ongoing", "recurring") else None,
-                 leader=people.get(t.leader_in_charge_id) or default_leader)
+                 leader=people.get(t.leader_in_charge_id) or default_leader, office=directive.issuer)
             for a, t, u in rows]
+
+
+def directive_timeline(*, session: Session, ref: str, until: date | None, calendar: WorkCalendar,
+                       policies: dict) -> tuple[Directive, date, list]:
+    """The messages the directive's policy implies from issuance to `until` (default: 30 days after its last
+    deadline), assuming no report ever arrives."""
+    from domain.reminders import timeline
+
+    found = find_directive(session=session, ref=ref)
+    if found.issued_at is None:
+        raise InputError(f"{found.number or 'bản dự thảo'} chưa ban hành: chưa có lịch nhắc việc")
+    items = planning_items(session=session, directive=found)
+    end = until or max((i.due for i in items if i.due), default=found.issued_on) + timedelta(days=30)
+    messages = timeline(items, issued_at=found.issued_at, until=end, calendar=calendar,
+                        policy=policies[found.reminder_policy])
+    return found, end, messages

@@ -21,16 +21,16 @@ def at(day: int, month: int = 10, hour: int = 8):
 
 def seed_002_items():
     return [
-        Item("a1", "1", "Sở Khoa học và Công nghệ", "lead", date(2025, 9, 30), None, LEADER),
-        Item("a2", "1", "Xã An Thành", "coordinating", date(2025, 9, 30), None, LEADER),
-        Item("a3", "2", "Sở Tài chính", "lead", date(2025, 10, 15), None, LEADER),
-        Item("a4", "2", "Sở Khoa học và Công nghệ", "coordinating", date(2025, 10, 15), None, LEADER),
+        Item("a1", "1", "Sở Khoa học và Công nghệ", "lead", date(2025, 9, 30), None, LEADER, OFFICE),
+        Item("a2", "1", "Xã An Thành", "coordinating", date(2025, 9, 30), None, LEADER, OFFICE),
+        Item("a3", "2", "Sở Tài chính", "lead", date(2025, 10, 15), None, LEADER, OFFICE),
+        Item("a4", "2", "Sở Khoa học và Công nghệ", "coordinating", date(2025, 10, 15), None, LEADER, OFFICE),
     ]
 
 
 def test_letter_signed_on_a_saturday_day_by_day():
     """9395/VP-VX signed Saturday 27/9/2025; deadlines 30/9 and 15/10; nobody ever reports."""
-    messages = timeline(seed_002_items(), issued_at=at(27, 9, 10), office=OFFICE, until=date(2025, 10, 22),
+    messages = timeline(seed_002_items(), issued_at=at(27, 9, 10), until=date(2025, 10, 22),
                         calendar=CAL, policy=POLICY)
     got = [(m.at.strftime("%d/%m"), m.to, m.items) for m in messages]
     skhcn, stc, xa = "Sở Khoa học và Công nghệ", "Sở Tài chính", "Xã An Thành"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     contacts_file: Path | None = Field(default=None, description="Apprise URLs of units and people (not in git)")
     max_import_bytes: int = 10 * 1024 * 1024
     actor: str = Field(default="", description="Who the CLI acts as in the audit log (default: $USER)")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Where units open their report links")
+
+    # Delivery: how hard the dispatcher tries, and where Zalo lives (a local fake in tests).
+    dispatch_concurrency: int = Field(default=8, ge=1, le=64, description="Messages in flight at once")
+    dispatch_batch: int = Field(default=200, ge=1, description="Rows claimed at a time")
+    dispatch_max_attempts: int = Field(default=6, ge=1, description="Attempts before a message is dead-lettered")
+    dispatch_backoff_seconds: int = Field(default=60, ge=1, description="First retry delay; doubles each attempt")
+    dispatch_lease_seconds: int = Field(default=300, ge=10, description="A claim older than this is taken back")
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zns_api_url: str = "https://business.openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_app_secret: SecretStr | None = Field(default=None, description="The Zalo app's secret key (token refresh)")
 
     @property
     def db_url(self) -> str:

@@ -6,45 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from config.loaders import load_calendar, load_contacts, load_policies, load_registry
-from config.settings import Settings, get_settings
 from domain.directive_file import DirectivePlan, validate_directive
 from domain.errors import AlreadyRegisteredError
-from domain.policy import ReminderPolicy
-from domain.registry import Registry
-from domain.workdays import WorkCalendar
 from intake.readers import read_directive, read_text
-from models.crud import find_directive, sync_units
-from models.db import migrate, session_scope
+from models.crud import find_directive
+from models.db import session_scope
+from models.env import Env
 from models.issuance import issue_directive, register_directive
-
-_READY: set[str] = set()
-
-
-@dataclass(frozen=True)
-class Env:
-    """What issuance needs besides its input: where the database is and the city's configuration."""
-
-    settings: Settings
-    registry: Registry
-    calendar: WorkCalendar
-    policies: dict[str, ReminderPolicy]
-
-    @property
-    def url(self) -> str:
-        return self.settings.db_url
-
-
-def prepare(*, now: datetime, actor: str, settings: Settings | None = None) -> Env:
-    """Load the configuration and bring the database up to date (migrations, units registry) once per process."""
-    s = settings or get_settings()
-    env = Env(s, load_registry(s), load_calendar(s), load_policies(s))
-    if env.url not in _READY:
-        migrate(env.url)
-        with session_scope(env.url) as session:
-            sync_units(session=session, registry=env.registry, contacts=load_contacts(s), now=now, actor=actor)
-        _READY.add(env.url)
-    return env
 
 
 @dataclass

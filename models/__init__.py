@@ -9,5 +9,5 @@ from models.directives import (  # noqa: F401
     Report,
     Task,
 )
-from models.messaging import Event, OutboxMessage, OutboxStatus  # noqa: F401
+from models.messaging import Event, Lock, OutboxMessage, OutboxStatus, ReminderStep, ZaloToken  # noqa: F401
 from models.units import Person, Unit, UnitGroup, UnitGroupMember  # noqa: F401

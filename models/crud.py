@@ -49,6 +49,7 @@ def sync_units(*, session: Session, registry: Registry, contacts: dict, now: dat
             changed += 1
     session.flush()
     changed += _sync_groups(session=session, registry=registry)
+    changed += _sync_people(session=session, people=contacts.get("people") or {})
     if changed:
         create_event(session=session, at=now, actor=actor, action="registry.synced", entity="unit",
                      data={"changed": changed})
@@ -76,6 +77,18 @@ def _sync_groups(*, session: Session, registry: Registry) -> int:
         for unit_id in have - want:
             session.delete(session.get(UnitGroupMember, (group.id, unit_id)))
         changed += bool(want ^ have)
+    return changed
+
+
+def _sync_people(*, session: Session, people: dict) -> int:
+    """People's contacts come from the contacts file; a leader named there exists before any directive names him."""
+    changed = 0
+    for written, urls in people.items():
+        person = get_or_create_person(session=session, written=str(written))
+        wanted = [str(u) for u in urls or []]
+        if person.contacts != wanted:
+            person.contacts = wanted
+            changed += 1
     return changed
 
 

@@ -131,7 +131,8 @@ class Assignment(AssignmentBase, table=True):
     task_id: uuid.UUID = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
     unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True)
     next_action_at: datetime | None = aware(description="When the chase must next look at it")
-    notified_at: datetime | None = aware()
+    notified_at: datetime | None = aware(description="When its assignment notice was decided")
+    planned_until: datetime | None = aware(description="Every step up to here has been decided (sent or skipped)")
     closed_at: datetime | None = aware()
     created_at: datetime = aware(nullable=False)
 

@@ -107,9 +107,9 @@ def settings(request, tmp_path):
 
 # --- The CLI as a user runs it ---------------------------------------------------------------------------
 
-def make_cli(state: Path):
+def make_cli(state: Path, **extra_env: str):
     """`dondoc …` run in a subprocess against a private state folder, as a user runs it."""
-    env = {**os.environ, "DONDOC_STATE_DIR": str(state), "DONDOC_DATABASE_URL": ""}
+    env = {**os.environ, "DONDOC_STATE_DIR": str(state), "DONDOC_DATABASE_URL": "", **extra_env}
 
     def run(*args: str, check: bool = False) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
@@ -125,3 +125,71 @@ def make_cli(state: Path):
 @pytest.fixture
 def cli(tmp_path):
     return make_cli(tmp_path / "cli-state")
+
+
+# --- Prefect: one test server for the session (heartbeats off: ~1 s a flow run, nothing to detect here) --------
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with prefect_test_harness(server_startup_timeout=120):
+            yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def dondoc_env(tmp_path, monkeypatch):
+    """Flows read DONDOC_* like any deployment would: point them at a private database."""
+    from config.settings import get_settings
+
+    monkeypatch.setenv("DONDOC_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("DONDOC_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+# --- Real local sinks -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def smtp_sink():
+    from notifiers.sinks import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def http_sink():
+    from notifiers.sinks import HttpSink
+
+    with HttpSink() as sink:
+        yield sink
+
+
+def write_contacts(settings, contacts: dict):
+    """A contacts file beside the test's database, as an operator writes it; returns settings that use it."""
+    import yaml
+
+    path = settings.state_dir / "contacts.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(contacts, allow_unicode=True), encoding="utf-8")
+    return settings.model_copy(update={"contacts_file": path})
+
+
+def issue_example(settings, name: str = "002-cong-van-du-thao.yaml", *, number: str = "9395/VP-VX",
+                  issued_at=None):
+    """Register an example and issue it (seed 002 is signed on Saturday 27/9/2025, 10:00, by default)."""
+    from intake.service import import_directive, issue_draft, load_plan
+    from models.env import prepare
+
+    issued_at = issued_at or pendulum.datetime(2025, 9, 27, 10, tz=TZ)
+    env = prepare(now=issued_at, actor="test", settings=settings)
+    plan, source = load_plan(env=env, path=EXAMPLES / name)
+    result = import_directive(env=env, plan=plan, source=source, actor="test", now=issued_at)
+    if plan.is_draft:
+        issue_draft(env=env, ref=result.directive_id, number=number, issued_on=issued_at.date(), actor="test",
+                    now=issued_at)
+    return env

@@ -8,7 +8,8 @@ from sqlmodel import func, select
 
 from conftest import EXAMPLES
 from domain.errors import ConflictError, ValidationError
-from intake.service import import_directive, issue_draft, load_plan, prepare
+from intake.service import import_directive, issue_draft, load_plan
+from models.env import prepare
 from models import Assignment, Directive, Event, Task, Unit
 from models.db import session_scope
 

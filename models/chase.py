@@ -1,0 +1,202 @@
+"""The chase's database work: what is due, and its decisions written with their messages in one transaction.
+
+Planning takes the `chase` lock first, so two runs at the same moment plan one after the other: the second
+finds every watermark moved and nothing left to send. The unique step and message keys guard the same thing
+a second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pendulum
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import Session
+
+from domain.chase import Decision, Digest, ItemFacts, Tracked, decide, digests
+from domain.errors import InputError
+from domain.policy import TZ, ReminderPolicy, send_window
+from domain.registry import Registry
+from domain.reminders import Item
+from domain.text import name_key
+from domain.workdays import WorkCalendar
+from models.crud import create_event
+from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
+from models.messaging import Lock, ReminderStep
+from models.outbox import insert_ignoring_duplicates, insert_outbox
+from models.types import TZDateTime, utc
+from models.units import Person, Unit
+from notifiers.outbox import outbox_rows
+from notifiers.render import render_digest
+
+A, T, D, U = Assignment.__table__, Task.__table__, Directive.__table__, Unit.__table__
+
+
+@dataclass
+class ChaseResult:
+    """What one planning run decided, for artifacts and the CLI."""
+
+    as_of: datetime
+    looked_at: int = 0  # assignments whose next action had come
+    items: Counter = field(default_factory=Counter)  # steps by kind
+    messages: list[dict] = field(default_factory=list)  # one per outbox row written
+    duplicates: int = 0  # rows another run had written already
+
+    def by_channel(self) -> dict[str, Counter]:
+        out: dict[str, Counter] = {}
+        for m in self.messages:
+            out.setdefault(m["channel"], Counter())[m["status"]] += 1
+        return out
+
+
+@dataclass(frozen=True)
+class Planning:
+    """The city's configuration as planning needs it."""
+
+    registry: Registry
+    calendar: WorkCalendar
+    policies: dict[str, ReminderPolicy]
+    public_url: str
+    office_contacts: dict[str, list[str]]  # issuing offices that are not units: folded name → URLs
+
+
+def plan_chase(*, session: Session, as_of: datetime, planning: Planning, actor: str,
+               directive_id: uuid.UUID | None = None, unnotified_only: bool = False) -> ChaseResult:
+    """Decide every step due at `as_of` and write the steps, their messages and the new watermarks."""
+    take_lock(session=session, name="chase", holder=actor, now=as_of)
+    tracked, facts = due_assignments(session=session, as_of=as_of, policies=planning.policies,
+                                     directive_id=directive_id, unnotified_only=unnotified_only)
+    decisions = [decide(t, as_of=as_of, calendar=planning.calendar) for t in tracked]
+    result = ChaseResult(as_of, looked_at=len(tracked))
+    rows = _messages(session, decisions, planning, facts, as_of)
+    _record_steps(session, decisions, as_of)
+    written = insert_outbox(session=session, rows=rows)
+    _move_watermarks(session, decisions, as_of)
+    result.items.update(s.kind for d in decisions for s in d.all_steps)
+    result.messages = [{"recipient": r["recipient_name"], "channel": r["channel"], "address": r["target_display"],
+                        "status": r["status"], "items": len(r["payload"]["items"]), "key": r["idempotency_key"]}
+                       for r in rows]
+    result.duplicates = len(rows) - written
+    if decisions:
+        create_event(session=session, at=as_of, actor=actor, action="chase.planned", entity="outbox",
+                     entity_id=directive_id, data={"as_of": as_of.isoformat(), "assignments": len(tracked),
+                                                   "items": dict(result.items), "messages": written})
+    return result
+
+
+def take_lock(*, session: Session, name: str, holder: str, now: datetime) -> None:
+    """Hold the named lock until this transaction ends (a row lock on PostgreSQL, the write lock on SQLite)."""
+    table = Lock.__table__
+    stmt = update(table).where(table.c.name == name).values(holder=holder[:100], taken_at=utc(now))
+    if session.execute(stmt).rowcount == 0:
+        insert_ignoring_duplicates(session=session, table=table, keys=["name"],
+                                   rows=[{"name": name, "holder": holder[:100], "taken_at": utc(now)}])
+        session.execute(stmt)
+
+
+def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, ReminderPolicy],
+                    directive_id: uuid.UUID | None = None, unnotified_only: bool = False
+                    ) -> tuple[list[Tracked], dict[str, ItemFacts]]:
+    """Open assignments of issued directives whose next action has come, with what their messages say."""
+    query = (
+        select(A.c.id, A.c.role, A.c.due, A.c.planned_until, T.c.ref, T.c.content, T.c.deadline_written,
+               T.c.deadline_kind, T.c.due.label("written_due"), T.c.period, T.c.leader_in_charge_id,
+               D.c.id.label("directive_id"), D.c.number, D.c.issuer, D.c.issued_at, D.c.reminder_policy,
+               D.c.leader_in_charge_id.label("directive_leader"), U.c.ref.label("unit_ref"), U.c.name.label("unit"))
+        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id))
+        .where(A.c.status == AssignmentStatus.OPEN, D.c.status == DirectiveStatus.ISSUED,
+               A.c.next_action_at <= utc(as_of))
+    )
+    if directive_id is not None:
+        query = query.where(D.c.id == directive_id)
+    if unnotified_only:
+        query = query.where(A.c.notified_at.is_(None))
+    people = dict(session.execute(select(Person.id, Person.name)).all())
+    tracked, facts = [], {}
+    for r in session.execute(query):
+        key = str(r.id)
+        periodic = r.deadline_kind in ("ongoing", "recurring")
+        item = Item(key=key, task=r.ref, unit=r.unit, role=r.role, due=r.due, period=r.period if periodic else None,
+                    leader=people.get(r.leader_in_charge_id or r.directive_leader), office=r.issuer)
+        policy = policies.get(r.reminder_policy)
+        if policy is None:
+            raise InputError(f"văn bản {r.number} dùng chính sách nhắc việc “{r.reminder_policy}” không còn trong cấu hình")
+        tracked.append(Tracked(item, pendulum.instance(r.issued_at).in_timezone(TZ), r.planned_until, policy))
+        facts[key] = ItemFacts(str(r.directive_id), r.number, r.ref, r.content, r.deadline_written, r.written_due,
+                               r.unit_ref, r.unit)
+    return tracked, facts
+
+
+def _messages(session: Session, decisions: list[Decision], planning: Planning, facts: dict[str, ItemFacts],
+              as_of: datetime) -> list[dict]:
+    """Render each recipient's digest once and address it to every contact of the recipient."""
+    policy_of = {d.tracked.item.key: d.tracked.policy for d in decisions}
+    run_day = pendulum.instance(as_of).in_timezone(TZ).date()
+    found = digests(decisions)
+    addresses = _addresses(session, found, planning)
+    rows = []
+    for digest in found:
+        policies = [policy_of[s.item.key] for s in digest.steps]
+        quiet = all(p.quiet_hours for p in policies)
+        send_at = send_window(as_of, calendar=planning.calendar, policy=policies[0]) if quiet else as_of
+        rendered = render_digest(digest, facts=facts, as_of=as_of, calendar=planning.calendar,
+                                 public_url=planning.public_url)
+        rows += outbox_rows(digest, rendered, addresses.get(digest.recipient, []), run_day=run_day, as_of=as_of,
+                            send_at=send_at, quiet=quiet)
+    return rows
+
+
+def _addresses(session: Session, found: list[Digest], planning: Planning) -> dict[str, list[str]]:
+    """Contacts of every recipient of the run: units and people from the database, offices by the registry."""
+    names = {kind: {d.name for d in found if d.kind == kind} for kind in ("unit", "person", "office")}
+    units = {n: c for n, c in session.execute(select(Unit.name, Unit.contacts)).all()}
+    people = {n: c for n, c in session.execute(select(Person.name, Person.contacts).where(
+        Person.name.in_(names["person"]))).all()} if names["person"] else {}
+    out = {f"unit:{n}": list(units.get(n) or []) for n in names["unit"]}
+    out |= {f"person:{n}": list(people.get(n) or []) for n in names["person"]}
+    for office in names["office"]:
+        out[f"office:{office}"] = _office_contacts(office, units, planning)
+    return out
+
+
+def _office_contacts(issuer: str, units: dict[str, list], planning: Planning) -> list[str]:
+    """An issuing office is a unit of the registry when it resolves to one; else the contacts file names it."""
+    try:
+        resolved = planning.registry.resolve(issuer)
+    except InputError:
+        resolved = None
+    if resolved is not None and resolved.kind == "unit":
+        unit_name = planning.registry.units[resolved.units[0]].name
+        if units.get(unit_name):
+            return list(units[unit_name])
+    return list(planning.office_contacts.get(name_key(issuer)) or [])
+
+
+def _record_steps(session: Session, decisions: list[Decision], as_of: datetime) -> None:
+    planned = utc(as_of)
+    rows = [{"id": uuid.uuid4(), "assignment_id": uuid.UUID(s.item.key), "kind": s.kind, "step_at": utc(s.at),
+             "planned_at": planned} for d in decisions for s in d.all_steps]
+    insert_ignoring_duplicates(session=session, table=ReminderStep.__table__, rows=rows,
+                               keys=["assignment_id", "kind", "step_at"])
+
+
+def _move_watermarks(session: Session, decisions: list[Decision], as_of: datetime) -> None:
+    """Everything up to as_of is decided; the assignment is looked at again when its next step comes."""
+    if not decisions:
+        return
+    moment = utc(as_of)
+    stmt = (update(A).where(A.c.id == bindparam("b_id")).values(
+        planned_until=func.coalesce(bindparam("b_until", type_=TZDateTime()), A.c.planned_until),
+        next_action_at=bindparam("b_next", type_=TZDateTime()),
+        notified_at=func.coalesce(A.c.notified_at, bindparam("b_notified", type_=TZDateTime())),
+    ))
+    session.connection().execute(stmt, [{
+        "b_id": uuid.UUID(d.tracked.item.key),
+        # a replay of an earlier moment never moves a watermark backwards
+        "b_until": moment if d.tracked.planned_until is None or d.tracked.planned_until < as_of else None,
+        "b_next": utc(d.next_at) if d.next_at else None,
+        "b_notified": moment if any(s.kind == "notice" for s in d.steps) else None,
+    } for d in decisions])

@@ -1,0 +1,40 @@
+"""What every command and flow needs besides its input: settings, the city's configuration, a ready database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from config.loaders import load_calendar, load_contacts, load_policies, load_registry
+from config.settings import Settings, get_settings
+from domain.policy import ReminderPolicy
+from domain.registry import Registry
+from domain.workdays import WorkCalendar
+from models.crud import sync_units
+from models.db import migrate, session_scope
+
+_READY: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Env:
+    settings: Settings
+    registry: Registry
+    calendar: WorkCalendar
+    policies: dict[str, ReminderPolicy]
+
+    @property
+    def url(self) -> str:
+        return self.settings.db_url
+
+
+def prepare(*, now: datetime, actor: str, settings: Settings | None = None) -> Env:
+    """Load the configuration and bring the database up to date (migrations, units, contacts) once per process."""
+    s = settings or get_settings()
+    env = Env(s, load_registry(s), load_calendar(s), load_policies(s))
+    if env.url not in _READY:
+        migrate(env.url)
+        with session_scope(env.url) as session:
+            sync_units(session=session, registry=env.registry, contacts=load_contacts(s), now=now, actor=actor)
+        _READY.add(env.url)
+    return env

@@ -1,0 +1,123 @@
+"""Contacts are Apprise URLs: which channel a URL is, how it is shown masked, and one delivery through it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+import apprise
+from apprise import NotifyFormat
+
+from notifiers import zalo
+from notifiers.delivery import SENT, Outcome, SendContext
+
+CHANNELS = {"mailto": "email", "mailtos": "email", "json": "webhook", "jsons": "webhook", "zalo": "zalo",
+            "zns": "zns"}
+KEY_HEADER = "X-Dondoc-Idempotency-Key"
+
+zalo.register()
+
+
+@dataclass(frozen=True)
+class Address:
+    url: str
+    channel: str
+    display: str  # Apprise's privacy form: passwords and tokens masked
+    problem: str | None = None
+
+
+@lru_cache(maxsize=4096)
+def address(url: str) -> Address:
+    """What a contact URL is; an unusable one says why, without echoing its secrets."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    channel = CHANNELS.get(scheme, "other")
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None:
+        return Address(url, channel, f"{scheme or '?'}://…", "địa chỉ liên hệ không hợp lệ (Apprise không đọc được)")
+    return Address(url, channel, plugin.url(privacy=True)[:300])
+
+
+def deliver(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:
+    """One attempt at one message; returns the outcome and, when it got partway, the payload to resume from."""
+    outcome, partial = _attempt(url, channel, payload, key=key, context=context)
+    if outcome.error:  # whatever a channel said, the address's own secrets never reach the database or a log
+        outcome = replace(outcome, error=scrub(outcome.error, url))
+    return outcome, partial
+
+
+def scrub(text: str, url: str) -> str:
+    """The text with the URL's user name and password masked."""
+    parts = urlsplit(url)
+    for secret in (parts.password, parts.username):
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***").replace(unquote(secret), "***")
+    return text
+
+
+def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None:
+        return Outcome("permanent", "địa chỉ liên hệ không hợp lệ"), None
+    with _captured() as log:
+        if channel in ("zalo", "zns"):
+            return _deliver_zalo(plugin, channel, payload, context)
+        if channel == "email":
+            plugin.headers[KEY_HEADER] = key
+            ok = plugin.notify(body=payload["html"], title=payload["title"], body_format=NotifyFormat.HTML)
+        elif channel == "webhook":
+            plugin.headers[KEY_HEADER] = key
+            plugin.payload_extras.update({"idempotency_key": key, "dondoc": payload["data"]})
+            ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
+        else:
+            ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
+    # Apprise says only yes or no; what it logged says why (it never logs passwords).
+    return (SENT if ok else Outcome("retry", _reason(log) or "kênh gửi từ chối tin nhắn")), None
+
+
+def _deliver_zalo(plugin, channel: str, payload: dict, context: SendContext) -> tuple[Outcome, dict | None]:
+    plugin.dondoc = context
+    if channel == "zns":
+        context.template_data = payload["template_data"]
+        plugin.notify(body=payload.get("title") or "ZNS", title="")
+        return context.outcome or Outcome("retry", "không rõ kết quả gửi ZNS"), None
+    parts, done = payload["parts"], payload.get("parts_sent", 0)
+    for index in range(done, len(parts)):
+        context.outcome = None
+        plugin.notify(body=parts[index], title="")
+        outcome = context.outcome or Outcome("retry", "không rõ kết quả gửi Zalo")
+        if outcome.status != "sent":  # resume from this part next time: the earlier ones arrived
+            return outcome, ({**payload, "parts_sent": index} if index > done else None)
+    return SENT, None
+
+
+# Apprise logs through one logger for every thread: a record goes to the buffer of the thread sending.
+_local = threading.local()
+
+
+class _ThreadBuffer(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = getattr(_local, "buffer", None)
+        if buffer is not None and record.levelno >= logging.WARNING:
+            buffer.append(record.getMessage())
+
+
+_handler = _ThreadBuffer()
+logging.getLogger("apprise").addHandler(_handler)
+
+
+class _captured:
+    def __enter__(self) -> list[str]:
+        _local.buffer = []
+        return _local.buffer
+
+    def __exit__(self, *exc) -> None:
+        _local.buffer = None
+
+
+def _reason(lines: list[str]) -> str:
+    text = "; ".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
+    return re.sub(r"://[^@/\s]+@", "://***@", text)[:500]

@@ -1,0 +1,38 @@
+"""What a channel says after one attempt to deliver one outbox row, and what it is handed to try."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """sent; retry (the service may take it later); permanent (it never will: dead-letter at once)."""
+
+    status: Literal["sent", "retry", "permanent"]
+    error: str | None = None  # for people; never carries a secret
+    retry_after: float | None = None  # seconds, when the service said how long to wait
+
+
+SENT = Outcome("sent")
+
+
+class TokenSource(Protocol):
+    """Zalo OA access tokens by OA id; `refresh` replaces a token the API refused (single-use refresh token)."""
+
+    def access_token(self, oa_id: str) -> str: ...
+
+    def refresh(self, oa_id: str, stale: str) -> str: ...
+
+
+@dataclass
+class SendContext:
+    """Handed to dondoc's own Apprise plugins (Zalo OA, ZNS) before `notify()`; they leave an Outcome on it."""
+
+    idempotency_key: str
+    tokens: TokenSource | None = None
+    template_data: dict[str, str] = field(default_factory=dict)  # ZNS template parameters
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zns_api_url: str = "https://business.openapi.zalo.me"
+    outcome: Outcome | None = None

@@ -1,0 +1,118 @@
+"""The dispatcher: claim due outbox rows, send them with bounded concurrency, record every attempt.
+
+A row is claimed (committed) before it is sent and settled after, so a crash between the two leaves it
+claimed: once the lease runs out another dispatcher sends it again, under the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from config.settings import Settings
+from domain.policy import ReminderPolicy, in_office_hours, send_window
+from domain.workdays import WorkCalendar
+from models.crud import create_event
+from models.db import session_scope
+from models.messaging import OutboxMessage, OutboxStatus
+from models.outbox import Settled, claim_outbox, settle_outbox
+from notifiers.channels import deliver
+from notifiers.delivery import Outcome, SendContext
+from notifiers.zalo_tokens import ZaloTokens
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class DispatchResult:
+    attempted: int = 0
+    outcomes: dict[str, Counter] = field(default_factory=dict)  # channel → sent/failed/dead counts
+    problems: list[dict] = field(default_factory=list)  # rows that did not go out, for the operator
+
+    def count(self, status: str) -> int:
+        return sum(c[status] for c in self.outcomes.values())
+
+
+def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkCalendar, policy: ReminderPolicy,
+                 worker: str, limit: int | None = None) -> DispatchResult:
+    """Send every row due at `now` (quiet hours respected), batch after batch, until none is left."""
+    result = DispatchResult()
+    secret = settings.zalo_app_secret.get_secret_value() if settings.zalo_app_secret else None
+    tokens = ZaloTokens(url, now=now, oauth_url=settings.zalo_oauth_url, app_secret=secret)
+    open_now = in_office_hours(now, calendar=calendar, policy=policy)
+    lease = timedelta(seconds=settings.dispatch_lease_seconds)
+    while limit is None or result.attempted < limit:
+        batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - result.attempted)
+        with session_scope(url) as session:
+            token, rows = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
+                                       worker=worker)
+        if not rows:
+            break
+        outcomes = _run(_send_all(rows, tokens, settings))
+        settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar, policy=policy)
+                   for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
+        with session_scope(url) as session:
+            settle_outbox(session=session, token=token, results=settled, now=now)
+            create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
+                         data=dict(Counter(s.status for s in settled)))
+        _tally(result, rows, settled)
+    return result
+
+
+async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings):
+    """Every row of a batch at once, at most `dispatch_concurrency` in flight (Apprise's calls block)."""
+    gate = asyncio.Semaphore(settings.dispatch_concurrency)
+
+    async def one(row: OutboxMessage):
+        context = SendContext(row.idempotency_key, tokens=tokens, zalo_api_url=settings.zalo_api_url,
+                              zns_api_url=settings.zns_api_url)
+        async with gate:
+            try:
+                return await asyncio.to_thread(deliver, row.target, row.channel, row.payload,
+                                               key=row.idempotency_key, context=context)
+            except Exception as exc:  # a bug or an odd answer in one channel must not stop the others
+                return Outcome("retry", f"lỗi khi gửi: {type(exc).__name__}"), None
+
+    return await asyncio.gather(*(one(row) for row in rows))
+
+
+def _settle(row: OutboxMessage, outcome: Outcome, partial: dict | None, *, now: datetime, settings: Settings,
+            calendar: WorkCalendar, policy: ReminderPolicy) -> Settled:
+    """Sent; or failed with its next attempt backed off exponentially; or dead when it never will go."""
+    if outcome.status == "sent":
+        return Settled(row.id, OutboxStatus.SENT)
+    if outcome.status == "permanent" or row.attempts >= settings.dispatch_max_attempts:
+        why = outcome.error or "không gửi được"
+        if outcome.status != "permanent":
+            why = f"{why} (đã thử {row.attempts} lần)"
+        return Settled(row.id, OutboxStatus.DEAD, why, payload=partial)
+    delay = min(timedelta(seconds=settings.dispatch_backoff_seconds * 2 ** (row.attempts - 1)), MAX_BACKOFF)
+    if outcome.retry_after:
+        delay = max(delay, timedelta(seconds=outcome.retry_after))
+    retry_at = now + delay
+    if row.respect_quiet_hours:
+        retry_at = send_window(retry_at, calendar=calendar, policy=policy)
+    return Settled(row.id, OutboxStatus.FAILED, outcome.error, retry_at, payload=partial)
+
+
+def _tally(result: DispatchResult, rows: list[OutboxMessage], settled: list[Settled]) -> None:
+    result.attempted += len(rows)
+    for row, s in zip(rows, settled, strict=True):
+        result.outcomes.setdefault(row.channel, Counter())[s.status] += 1
+        if s.status != OutboxStatus.SENT:
+            result.problems.append({"recipient": row.recipient_name, "channel": row.channel,
+                                    "address": row.target_display, "status": s.status, "attempts": row.attempts,
+                                    "error": s.error, "next_attempt_at": s.next_attempt_at})
+
+
+def _run(coro):
+    """Run a coroutine from sync code, also when the caller already has an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -1,0 +1,49 @@
+"""A recipient's digest becomes one outbox row per address, each carrying only what its channel sends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from domain.chase import Digest, message_key
+from models.messaging import OutboxStatus
+from models.types import utc
+from notifiers.channels import address
+from notifiers.render import Rendered
+
+
+def outbox_rows(digest: Digest, rendered: Rendered, urls: list[str], *, run_day: date, as_of: datetime,
+                send_at: datetime, quiet: bool) -> list[dict]:
+    """Rows ready for a bulk insert; a recipient without an address gets one `no_contact` row, never silence."""
+    items = [{"task": s.item.task, "kind": s.kind, "assignment_id": s.item.key} for s in digest.steps]
+    rows = []
+    for url in dict.fromkeys(urls) or [None]:
+        where = address(url) if url else None
+        channel = where.channel if where else "none"
+        key = message_key(recipient=digest.recipient, address=url or "", run_day=run_day, steps=digest.steps)
+        status, error = OutboxStatus.PENDING, None
+        if where is None:
+            status, error = OutboxStatus.NO_CONTACT, "chưa có địa chỉ liên hệ (contacts.yaml)"
+        elif where.problem:
+            status, error = OutboxStatus.DEAD, where.problem
+        rows.append({
+            "id": uuid.uuid4(), "idempotency_key": key, "channel": channel, "recipient": digest.recipient,
+            "recipient_name": digest.name, "target": url, "target_display": where.display if where else "",
+            "run_day": run_day, "respect_quiet_hours": quiet,
+            "payload": {"items": items, **_content(channel, rendered)},
+            "status": status, "attempts": 0, "next_attempt_at": utc(send_at), "last_error": error,
+            "created_at": utc(as_of),
+        })
+    return rows
+
+
+def _content(channel: str, r: Rendered) -> dict:
+    if channel == "email":
+        return {"title": r.title, "html": r.html}
+    if channel == "webhook":
+        return {"title": r.title, "text": r.text, "data": r.data}
+    if channel == "zalo":
+        return {"parts": list(r.zalo_parts)}
+    if channel == "zns":
+        return {"title": r.title, "template_data": r.zns_data}
+    return {"title": r.title, "text": r.text}

@@ -1,0 +1,135 @@
+"""Real local sinks on 127.0.0.1: an SMTP server and an HTTP server that keep what they receive.
+
+`dondoc simulate` sends a replayed window's messages here instead of to the units, and the tests check
+delivery against them: real sockets, real protocols, nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import logging
+import threading
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+KEY_HEADER = "X-Dondoc-Idempotency-Key"
+
+# aiosmtpd logs a warning about its own use of a deprecated attribute each time a login is accepted.
+logging.getLogger("mail.log").addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
+
+
+@dataclass
+class Mail:
+    to: list[str]
+    subject: str
+    key: str | None
+    text: str
+    html: str
+    raw: str
+
+
+class SmtpSink:
+    """An SMTP server that accepts every message (and any login, so that URLs with passwords work)."""
+
+    def __init__(self) -> None:
+        self.mails: list[Mail] = []
+        self._lock = threading.Lock()
+        self.port = _free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
+                                      authenticator=lambda *args: AuthResult(success=True))
+
+    def url(self, to: str, *, user: str = "", password: str = "") -> str:
+        """A mailto:// contact that delivers here."""
+        auth = f"{quote(user, safe='')}:{quote(password, safe='')}@" if user else ""
+        return f"mailto://{auth}127.0.0.1:{self.port}?from=dondoc@localhost&to={quote(to)}&mode=insecure"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        message = email.message_from_bytes(envelope.content)
+        parts = {p.get_content_type(): p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8")
+                 for p in message.walk() if not p.is_multipart()}
+        mail = Mail(list(envelope.rcpt_tos), str(make_header(decode_header(message.get("Subject", "")))),
+                    message.get(KEY_HEADER), parts.get("text/plain", ""), parts.get("text/html", ""),
+                    envelope.content.decode("utf-8", "replace"))
+        with self._lock:
+            self.mails.append(mail)
+        return "250 OK"
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@dataclass
+class HttpSink:
+    """An HTTP server that stores every JSON body posted to it; `fail_with` makes it answer an error instead."""
+
+    received: list[dict] = field(default_factory=list)
+    headers: list[dict] = field(default_factory=list)
+    fail_with: int | None = None
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's hook name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if sink.fail_with:
+                    sink.refused += 1
+                    self.send_response(sink.fail_with)
+                    self.end_headers()
+                    return
+                with sink._lock:
+                    sink.received.append(json.loads(body or b"{}"))
+                    sink.headers.append(dict(self.headers))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}')
+
+            def log_message(self, *args) -> None:  # keep test and CLI output clean
+                pass
+
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+
+    def url(self, path: str = "hook") -> str:
+        """A json:// contact that posts here."""
+        return f"json://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def start(self) -> HttpSink:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> HttpSink:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,158 @@
+"""Planning and dispatch against a real database and real local sinks: arrival, keys, retries, quiet hours,
+and exactly-once delivery when runs repeat or overlap (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+
+import pendulum
+import pytest
+from sqlmodel import select
+
+from conftest import TZ, issue_example, make_cli, write_contacts
+from flows.runtime import planning
+from models.chase import plan_chase
+from models.db import session_scope
+from models.messaging import OutboxMessage, ReminderStep
+from notifiers.dispatcher import dispatch_due
+
+SKHCN, STC, LEADER = "Sở Khoa học và Công nghệ", "Sở Tài chính", "Hoàng Minh Cường"
+PASSWORD = "Mk-bi-mat-2025"
+
+
+def at(day: int, month: int = 10, hour: int = 8, minute: int = 0):
+    return pendulum.datetime(2025, month, day, hour, minute, tz=TZ)
+
+
+def chase(env, as_of, actor="test"):
+    with session_scope(env.url) as session:
+        return plan_chase(session=session, as_of=as_of, planning=planning(env), actor=actor)
+
+
+def dispatch(env, now, worker="test"):
+    return dispatch_due(url=env.url, now=now, settings=env.settings, calendar=env.calendar,
+                        policy=env.policies["default"], worker=worker)
+
+
+def outbox(env) -> list[OutboxMessage]:
+    with session_scope(env.url) as session:
+        return list(session.exec(select(OutboxMessage)).all())
+
+
+def test_mail_and_webhook_arrive_in_vietnamese_with_their_idempotency_key(sqlite_settings, smtp_sink, http_sink):
+    settings = write_contacts(sqlite_settings, {
+        "units": {SKHCN: [smtp_sink.url("skhcn@haiphong.gov.vn", user="vanthu", password=PASSWORD),
+                          http_sink.url("skhcn")]},
+        "people": {LEADER: [smtp_sink.url("pct@haiphong.gov.vn")]},
+    })
+    env = issue_example(settings)
+    chase(env, at(29, 9))
+    assert dispatch(env, at(29, 9)).count("sent") == 2
+
+    [mail] = smtp_sink.mails
+    assert mail.to == ["skhcn@haiphong.gov.vn"]
+    assert mail.subject == "[Đôn đốc] Nhắc việc ngày 29/9/2025: 2 nhiệm vụ mới giao, 1 sắp đến hạn"
+    assert "Kính gửi: Sở Khoa học và Công nghệ" in mail.text and "Còn 1 ngày làm việc." in mail.text
+    assert "<b>1. [Giao nhiệm vụ mới · Sắp đến hạn]</b>" in mail.html and "thứ Ba, 30/9/2025" in mail.html
+    [body] = http_sink.received
+    rows = {r.channel: r for r in outbox(env) if r.recipient == f"unit:{SKHCN}"}
+    assert mail.key == rows["email"].idempotency_key and body["idempotency_key"] == rows["webhook"].idempotency_key
+    assert http_sink.headers[0]["X-Dondoc-Idempotency-Key"] == body["idempotency_key"]
+    assert body["title"] == mail.subject and body["message"].startswith("Kính gửi: Sở Khoa học và Công nghệ")
+    items = body["dondoc"]["items"]
+    assert [(i["task"], i["kinds"], i["working_days_left"]) for i in items] == [("1", ["notice", "before"], 1),
+                                                                                ("2", ["notice"], 12)]
+    assert items[0]["deadline"] == {"written": "trước ngày 30/9/2025", "due": "2025-09-30",
+                                    "effective_due": "2025-09-30", "period": None}
+    # the escalation to the leader comes at D+3 (3/10), not before
+    chase(env, at(3))
+    dispatch(env, at(3))
+    escalation = [m for m in smtp_sink.mails if m.to == ["pct@haiphong.gov.vn"]]
+    assert [m.subject for m in escalation] == ["[Đôn đốc] Nhiệm vụ quá hạn ngày 3/10/2025: 1 nhiệm vụ của 1 đơn vị"]
+    assert "1. Sở Khoa học và Công nghệ (1 nhiệm vụ)" in escalation[0].text
+    stored = json.dumps([r.model_dump(mode="json") for r in outbox(env)], ensure_ascii=False)
+    assert PASSWORD not in stored.replace(f"vanthu:{PASSWORD}@", "")  # only inside the URL itself, never shown
+
+
+def test_a_failing_endpoint_is_retried_with_backoff_then_dead_lettered(tmp_path, http_sink):
+    from config.settings import Settings
+
+    cli = make_cli(tmp_path / "state")  # `dondoc status` below reads the same database as an operator would
+    settings = Settings(state_dir=cli.state, dispatch_max_attempts=3, dispatch_backoff_seconds=60)
+    env = issue_example(write_contacts(settings, {"units": {STC: [http_sink.url("stc")]}}))
+    http_sink.fail_with = 500
+    chase(env, at(29, 9))
+    attempts = []
+    for minute in (0, 1, 3):  # each attempt is due 1, then 2 minutes after the one before
+        result = dispatch(env, at(29, 9, 8, minute))
+        [row] = [r for r in outbox(env) if r.recipient == f"unit:{STC}"]
+        retry = row.next_attempt_at and pendulum.instance(row.next_attempt_at).in_timezone(TZ).strftime("%H:%M")
+        attempts.append((row.status, row.attempts, retry))
+    assert attempts == [("failed", 1, "08:01"), ("failed", 2, "08:03"), ("dead", 3, None)]
+    assert http_sink.refused == 3 and result.count("dead") == 1
+    assert "error=500" in row.last_error and "đã thử 3 lần" in row.last_error
+    http_sink.fail_with = None
+    assert dispatch(env, at(29, 9, 9)).attempted == 0  # a dead letter is not retried by itself
+
+    status = json.loads(cli("status", "--json", check=True).stdout)
+    [dead] = status["outbox"]["undelivered"]
+    assert (dead["recipient"], dead["channel"], dead["status"], dead["attempts"]) == (STC, "webhook", "dead", 3)
+    assert status["outbox"]["counts"]["webhook"] == {"dead": 1}
+    shown = cli("status", check=True).stdout
+    assert "không gửi được Sở Tài chính" in shown and "error=500" in shown
+
+
+def test_quiet_hours_hold_messages_until_the_office_opens(sqlite_settings, smtp_sink):
+    env = issue_example(write_contacts(sqlite_settings, {"units": {STC: [smtp_sink.url("stc@haiphong.gov.vn")]}}))
+    chase(env, at(29, 9))
+    assert dispatch(env, at(29, 9, 18)).attempted == 0  # 18:00: nothing leaves
+    assert dispatch(env, at(30, 9, 7, 0)).attempted == 0  # 07:00 next morning: still closed
+    assert dispatch(env, at(30, 9, 7, 30)).count("sent") == 1
+    assert len(smtp_sink.mails) == 1
+
+
+def test_the_same_moment_chased_twice_sends_each_message_once(settings, smtp_sink):
+    env = issue_example(write_contacts(settings, {"units": {SKHCN: [smtp_sink.url("skhcn@haiphong.gov.vn")]}}))
+    first, second = chase(env, at(29, 9)), chase(env, at(29, 9))
+    assert sum(first.items.values()) == 346 and second.looked_at == 0 and second.messages == []
+    dispatch(env, at(29, 9))
+    dispatch(env, at(29, 9))
+    assert len(smtp_sink.mails) == 1
+
+
+def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings, smtp_sink):
+    from config.loaders import load_registry
+
+    communes = [u for u in load_registry(settings).units.values() if u.kind == "commune"]
+    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    env = issue_example(write_contacts(settings, contacts))
+
+    def together(work, *args):
+        start = threading.Barrier(2)
+        results, errors = [], []
+
+        def one(name):
+            try:
+                start.wait()
+                results.append(work(*args, name))
+            except Exception as exc:  # noqa: BLE001  (the test reports it below)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one, args=(f"worker-{i}",)) for i in range(2)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert errors == []
+        return results
+
+    plans = together(chase, env, at(29, 9))
+    emails = sorted(sum(m["channel"] == "email" for m in p.messages) for p in plans)
+    assert emails == [0, 114]  # one per commune, all its items in it; the second run waited, then found nothing due
+    together(dispatch, env, at(29, 9))
+    keys = Counter(m.key for m in smtp_sink.mails)
+    assert len(keys) == 114 and set(keys.values()) == {1}
+    assert Counter((r.channel, r.status) for r in outbox(env)) == {("email", "sent"): 114, ("none", "no_contact"): 2}
+    with session_scope(env.url) as session:
+        steps = session.exec(select(ReminderStep)).all()
+    assert len(steps) == len({(s.assignment_id, s.kind, s.step_at) for s in steps})

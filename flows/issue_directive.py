@@ -18,8 +18,10 @@ from domain.directive_file import DirectivePlan
 from domain.errors import DondocError
 from domain.policy import TZ
 from domain.text import fold
+from flows.assign_directive import assign_directive
 from flows.summaries import directive_markdown
-from intake.service import ImportResult, import_directive, load_plan, prepare
+from intake.service import ImportResult, import_directive, load_plan
+from models.env import prepare
 
 
 class IssueDirectiveRequest(BaseModel):
@@ -70,8 +72,15 @@ def issue_directive(request: IssueDirectiveRequest):
         markdown=directive_markdown(result),
         description=f"Văn bản {plan.spec.number or 'dự thảo'}: {result.status}",
     )
+    notices = 0
+    if result.status == "issued":  # the units hear of it at once inside office hours, else at 08:00 next working day
+        state = assign_directive(directive=result.directive_id, as_of=request.as_of, return_state=True)
+        if state.is_completed():
+            notices = state.result()["notices"]
+        else:  # the directive stands; the scheduled notice run sends what this one could not
+            logger.warning("chưa gửi được thông báo giao nhiệm vụ: %s", state.message)
     return {"status": result.status, "id": result.directive_id, "number": plan.spec.number,
-            "tasks": len(plan.tasks), "assignments": result.assignments, "held": len(result.held)}
+            "tasks": len(plan.tasks), "assignments": result.assignments, "held": len(result.held), "notices": notices}
 
 
 def _artifact_key(plan: DirectivePlan) -> str:

@@ -17,14 +17,14 @@ def directive_markdown(result: ImportResult) -> str:
     lines = [
         f"# {spec.number or 'Dự thảo'}: {DIRECTIVE_KINDS.get(spec.kind, spec.kind)}",
         "",
-        f"*{_cell(spec.subject)}*",
+        f"*{md_cell(spec.subject)}*",
         "",
         f"- **Kết quả:** {_STATUS.get(result.status, result.status)} {result.message}".rstrip(),
-        f"- **Cơ quan ban hành:** {_cell(spec.issuer)}",
+        f"- **Cơ quan ban hành:** {md_cell(spec.issuer)}",
         f"- **Ngày ban hành:** {vn_date(spec.issued_on)}",
-        f"- **Lãnh đạo chủ trì:** {_cell(spec.leader_in_charge or '—')}",
+        f"- **Lãnh đạo chủ trì:** {md_cell(spec.leader_in_charge or '—')}",
         f"- **Nhiệm vụ:** {len(tasks)} · **Lượt giao cho đơn vị:** {result.assignments or result.plan.assignment_count}",
-        f"- **Tệp nguồn:** {_cell(result.source)}",
+        f"- **Tệp nguồn:** {md_cell(result.source)}",
         "",
         "| Mục | Thời hạn | Hạn thực tế | Chủ trì | Phối hợp | Nội dung |",
         "|---|---|---|---|---|---|",
@@ -32,11 +32,11 @@ def directive_markdown(result: ImportResult) -> str:
     lines += [_task_row(t) for t in tasks]
     if result.held:
         lines += ["", "## Cần người vận hành xử lý", ""]
-        lines += [f"- Mục {_cell(ref)}: {_cell(why)}" for ref, why in result.held]
+        lines += [f"- Mục {md_cell(ref)}: {md_cell(why)}" for ref, why in result.held]
     notes = [(t.ref, note) for t in tasks for note in t.notes]
     if notes:
         lines += ["", "## Ghi chú", ""]
-        lines += [f"- Mục {_cell(ref)}: {_cell(note)}" for ref, note in notes]
+        lines += [f"- Mục {md_cell(ref)}: {md_cell(note)}" for ref, note in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -45,11 +45,11 @@ def _task_row(t: TaskPlan) -> str:
     effective = vn_date(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
     units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
     content = t.content if len(t.content) <= 90 else t.content[:89] + "…"
-    return (f"| {_cell(t.ref)} | {_cell(d.written)} | {effective} | {_cell(units(t.lead))} | {_cell(units(t.coordinating))} "
-            f"| {_cell(content)} |")
+    return (f"| {md_cell(t.ref)} | {md_cell(d.written)} | {effective} | {md_cell(units(t.lead))} | {md_cell(units(t.coordinating))} "
+            f"| {md_cell(content)} |")
 
 
-def _cell(text: str) -> str:
+def md_cell(text: str) -> str:
     """Text safe inside a markdown table cell: no pipes, no new lines, no raw HTML."""
     return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -8,8 +8,6 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.exceptions import FailedRun
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 from pydantic import ValidationError as PydanticError
 from sqlmodel import func, select
 
@@ -19,25 +17,6 @@ from models import Assignment, Directive
 from models.db import session_scope
 
 pytestmark = pytest.mark.prefect
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    # Heartbeats cost about a second a flow run and detect nothing in a test: off (None cannot be set by env).
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        with prefect_test_harness(server_startup_timeout=120):
-            yield
-
-
-@pytest.fixture
-def dondoc_env(tmp_path, monkeypatch):
-    """Flows read DONDOC_* like any deployment would: point them at a private database."""
-    from config.settings import get_settings
-
-    monkeypatch.setenv("DONDOC_STATE_DIR", str(tmp_path / "state"))
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
 
 
 def _artifact(key: str):

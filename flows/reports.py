@@ -1,0 +1,83 @@
+"""The artifacts operators read after a chase, an assignment or a dispatch: counts per channel, then details."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from domain.policy import TZ
+from domain.text import vn_date, vn_weekday
+from flows.summaries import md_cell
+from domain.reminders import STEP_LABELS as KINDS
+from models.chase import ChaseResult
+from models.messaging import CHANNEL_LABELS as CHANNELS
+from models.messaging import STATUS_LABELS as STATUSES
+from notifiers.dispatcher import DispatchResult
+
+LISTED = 300  # rows of the recipients table; a run to every commune stays readable
+
+
+def publish_run(*, key: str, heading: str, as_of: datetime, planned: ChaseResult | None,
+                sent: DispatchResult | None) -> str:
+    """Markdown and table artifacts of one run; returns the one-line summary (also the flow's result)."""
+    counts = channel_counts(planned, sent)
+    create_table_artifact(key=f"{key}-channels", table=[{"Kênh": CHANNELS.get(c, c), **row} for c, row in counts.items()],
+                          description=f"{heading}: số tin nhắn theo kênh")
+    summary = one_line(as_of, planned, sent)
+    create_markdown_artifact(key=key, markdown=_markdown(heading, as_of, planned, sent, counts, summary),
+                             description=summary)
+    return summary
+
+
+def channel_counts(planned: ChaseResult | None, sent: DispatchResult | None) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter] = {}
+    for m in planned.messages if planned else []:
+        counts.setdefault(m["channel"], Counter())["Lên lịch"] += 1
+    for channel, outcomes in (sent.outcomes if sent else {}).items():
+        c = counts.setdefault(channel, Counter())
+        c["Đã gửi"] += outcomes["sent"]
+        c["Lỗi, sẽ gửi lại"] += outcomes["failed"]
+        c["Không gửi được"] += outcomes["dead"]
+    columns = ("Lên lịch", "Đã gửi", "Lỗi, sẽ gửi lại", "Không gửi được")
+    return {channel: {col: c[col] for col in columns} for channel, c in sorted(counts.items())}
+
+
+def one_line(as_of: datetime, planned: ChaseResult | None, sent: DispatchResult | None) -> str:
+    local = as_of.astimezone(TZ)
+    parts = [f"{vn_date(local.date())} {local:%H:%M}"]
+    if planned is not None:
+        recipients = len({m["recipient"] for m in planned.messages})
+        parts.append(f"{sum(planned.items.values())} việc cho {recipients} nơi nhận, {len(planned.messages)} tin lên lịch")
+    if sent is not None:
+        parts.append(f"đã gửi {sent.count('sent')}, lỗi {sent.count('failed')}, không gửi được {sent.count('dead')}")
+    return "; ".join(parts)
+
+
+def _markdown(heading: str, as_of: datetime, planned: ChaseResult | None, sent: DispatchResult | None,
+              counts: dict, summary: str) -> str:
+    local = as_of.astimezone(TZ)
+    lines = [f"# {heading} — {vn_weekday(local.date())} {vn_date(local.date())} {local:%H:%M}", "", f"**{summary}**", ""]
+    if counts:
+        cols = list(next(iter(counts.values())))
+        lines += ["| Kênh | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+        lines += [f"| {CHANNELS.get(c, c)} | " + " | ".join(str(row[k]) for k in cols) + " |" for c, row in counts.items()]
+        lines.append("")
+    if planned is not None and planned.items:
+        lines += ["Việc trong lần này: " + ", ".join(f"{KINDS[k]} {n}" for k, n in sorted(planned.items.items())), ""]
+    if planned is not None and planned.duplicates:
+        lines += [f"{planned.duplicates} tin đã được một lần chạy khác lên lịch trước: không lên lịch lại.", ""]
+    if sent is not None and sent.problems:
+        lines += ["## Tin chưa gửi được", "", "| Nơi nhận | Kênh | Địa chỉ | Lần thử | Tình trạng | Lỗi |", "|---|---|---|---|---|---|"]
+        lines += [f"| {md_cell(p['recipient'])} | {CHANNELS.get(p['channel'], p['channel'])} | {md_cell(p['address'])} "
+                  f"| {p['attempts']} | {STATUSES.get(p['status'], p['status'])} | {md_cell(p['error'] or '')} |"
+                  for p in sent.problems[:LISTED]]
+        lines.append("")
+    if planned is not None and planned.messages:
+        lines += ["## Tin nhắn lên lịch", "", "| Nơi nhận | Kênh | Địa chỉ | Số việc | Tình trạng |", "|---|---|---|---|---|"]
+        lines += [f"| {md_cell(m['recipient'])} | {CHANNELS.get(m['channel'], m['channel'])} | {md_cell(m['address'] or '—')} "
+                  f"| {m['items']} | {STATUSES.get(m['status'], m['status'])} |" for m in planned.messages[:LISTED]]
+        if len(planned.messages) > LISTED:
+            lines.append(f"\n… và {len(planned.messages) - LISTED} tin khác (xem `dondoc status`).")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,42 @@
+"""The batch tasks the messaging flows share: plan a run's steps and messages, and send what is due.
+
+Each is one task run whatever the number of units, because Prefect records every task run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.runtime import planning
+from models.chase import ChaseResult, plan_chase
+from models.db import session_scope
+from models.env import Env
+from notifiers.dispatcher import DispatchResult, dispatch_due
+
+
+# Planning is one transaction that either commits whole or not at all: retrying it is safe.
+@task(name="plan-messages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def plan_messages(env: Env, as_of: datetime, actor: str, directive_id: uuid.UUID | None = None,
+                  unnotified_only: bool = False) -> ChaseResult:
+    """Decide every step due at as_of and write its messages to the outbox."""
+    with session_scope(env.url) as session:
+        result = plan_chase(session=session, as_of=as_of, planning=planning(env), actor=actor,
+                            directive_id=directive_id, unnotified_only=unnotified_only)
+    get_run_logger().info("%d lượt giao đến lúc xử lý; %d tin nhắn mới vào hàng đợi (%s)", result.looked_at,
+                          len(result.messages) - result.duplicates, dict(result.items))
+    return result
+
+
+# Sending is not retried here: a failed message is retried by the outbox, with backoff, in a later run.
+@task(name="send-due-messages", cache_policy=NO_CACHE)
+def send_due_messages(env: Env, as_of: datetime, actor: str, limit: int | None = None) -> DispatchResult:
+    """Send every outbox row due at as_of, with bounded concurrency."""
+    result = dispatch_due(url=env.url, now=as_of, settings=env.settings, calendar=env.calendar,
+                          policy=env.policies["default"], worker=actor, limit=limit)
+    get_run_logger().info("đã thử gửi %d tin: %d gửi được, %d chờ gửi lại, %d không gửi được", result.attempted,
+                          result.count("sent"), result.count("failed"), result.count("dead"))
+    return result

@@ -48,7 +48,9 @@ def chase_cmd(
     now = parse_moment(as_of)
     prepare(now=now, actor=actor())  # bad configuration is reported before a flow run is started
     result = _run_flow("chase", as_of=now, dispatch=not no_dispatch)
-    print_json(result) if json_ else out.print(f"Đôn đốc {result['summary']}.")
+    if json_:
+        return print_json(result)
+    out.print(f"Đôn đốc {result['summary']}.")
 
 
 @app.command("dispatch")
@@ -62,7 +64,9 @@ def dispatch_cmd(
     now = parse_moment(as_of)
     prepare(now=now, actor=actor())
     result = _run_flow("dispatch", as_of=now, limit=limit)
-    print_json(result) if json_ else out.print(f"Gửi tin {result['summary']}.")
+    if json_:
+        return print_json(result)
+    out.print(f"Gửi tin {result['summary']}.")
 
 
 @app.command("assign")
@@ -76,7 +80,9 @@ def assign_cmd(
     now = parse_moment(as_of)
     prepare(now=now, actor=actor())
     result = _run_flow("assign", directive=directive, as_of=now)
-    print_json(result) if json_ else out.print(f"Thông báo giao nhiệm vụ {result['summary']}.")
+    if json_:
+        return print_json(result)
+    out.print(f"Thông báo giao nhiệm vụ {result['summary']}.")
 
 
 @app.command("simulate")
@@ -102,7 +108,7 @@ def simulate_cmd(
     if json_:
         return print_json({"directive": sim.number, "from": sim.start, "to": sim.end, "runs": sim.runs,
                            "planned": sim.planned, "delivered": sim.delivered, "undelivered": sim.undelivered,
-                           "messages": sim.messages})
+                           "without_contact": sim.without_contact, "messages": sim.messages})
     _print_simulation(sim)
 
 
@@ -123,6 +129,11 @@ def _print_simulation(sim) -> None:
         table.add_row(f"{vn_weekday(local.date())} {vn_date(local.date())} {local:%H:%M}", who, channels,
                       "; ".join(f"mục {task}: {STEP_LABELS[kind]}" for task, kind in items))
     out.print(table)
+    if sim.without_contact:
+        names = sim.without_contact
+        shown = "; ".join(names[:5]) + ("; …" if len(names) > 5 else "")
+        out.print(f"[yellow]{len(names)} nơi nhận chưa có địa chỉ liên hệ[/] (ở đây thấy qua máy chủ HTTP thử; chạy thật "
+                  f"sẽ không đến được họ, xem contacts.yaml): {shown}")
     for u in sim.undelivered[:20]:
         out.print(f"[yellow]Không đến nơi:[/] {u['to']} ({u['channel']}): {u['error'] or u['status']}")
 

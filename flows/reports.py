@@ -75,9 +75,11 @@ def _markdown(heading: str, as_of: datetime, planned: ChaseResult | None, sent: 
                   for p in sent.problems[:LISTED]]
         lines.append("")
     if planned is not None and planned.messages:
+        final = sent.statuses if sent else {}
         lines += ["## Tin nhắn lên lịch", "", "| Nơi nhận | Kênh | Địa chỉ | Số việc | Tình trạng |", "|---|---|---|---|---|"]
         lines += [f"| {md_cell(m['recipient'])} | {CHANNELS.get(m['channel'], m['channel'])} | {md_cell(m['address'] or '—')} "
-                  f"| {m['items']} | {STATUSES.get(m['status'], m['status'])} |" for m in planned.messages[:LISTED]]
+                  f"| {m['items']} | {STATUSES.get(final.get(m['key'], m['status']), m['status'])} |"
+                  for m in planned.messages[:LISTED]]
         if len(planned.messages) > LISTED:
             lines.append(f"\n… và {len(planned.messages) - LISTED} tin khác (xem `dondoc status`).")
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ import pendulum
 import yaml
 from sqlmodel import select
 
+from config.loaders import load_contacts
 from config.settings import Settings, get_settings
 from domain.errors import InputError
 from domain.policy import TZ, in_office_hours
@@ -47,6 +48,7 @@ class Simulation:
     planned: int = 0
     delivered: int = 0
     undelivered: list[dict] = field(default_factory=list)
+    without_contact: list[str] = field(default_factory=list)  # recipients a real run could not reach
 
 
 def simulate(*, ref: str, start: date | None, end: date, issued_at: datetime | None = None,
@@ -54,7 +56,7 @@ def simulate(*, ref: str, start: date | None, end: date, issued_at: datetime | N
     """Replay [start, end] for directive `ref`; a draft needs `issued_at` (when it would be signed)."""
     real = settings or get_settings()
     with tempfile.TemporaryDirectory(prefix="dondoc-simulate-") as scratch, SmtpSink() as smtp, HttpSink() as http:
-        number, moment = _copy_directive(real, Path(scratch), ref, issued_at, smtp, http)
+        number, moment, unreachable = _copy_directive(real, Path(scratch), ref, issued_at, smtp, http)
         start = start or moment.date()
         if end < start:
             raise InputError(f"--to ({end}) phải sau --from ({start})")
@@ -62,11 +64,12 @@ def simulate(*, ref: str, start: date | None, end: date, issued_at: datetime | N
         with _settings_of(Path(scratch)) as scratch_settings:
             sim.runs = _replay(scratch_settings, moment, start, end)
             _collect(sim, scratch_settings, smtp, http)
+    sim.without_contact = sorted({m["to"] for m in sim.messages} & unreachable)
     return sim
 
 
 def _copy_directive(real: Settings, scratch: Path, ref: str, issued_at: datetime | None, smtp: SmtpSink,
-                    http: HttpSink) -> tuple[str, datetime]:
+                    http: HttpSink) -> tuple[str, datetime, set[str]]:
     """The directive and its tasks as a draft in the scratch database, issued there as it was (or will be)."""
     env = prepare(now=pendulum.now(TZ), actor="simulate", settings=real)
     with session_scope(env.url) as session:
@@ -76,9 +79,10 @@ def _copy_directive(real: Settings, scratch: Path, ref: str, issued_at: datetime
         moment = pendulum.instance(issued_at or original.issued_at).in_timezone(TZ)
         tasks = session.exec(select(Task).where(Task.directive_id == original.id).order_by(Task.position)).all()
         people = {p.id: p for p in session.exec(select(Person)).all()}
-        contacts = _sink_contacts(session, original, smtp, http)
-        copy = Directive.model_validate(original.model_dump(exclude={"id", "status", "number", "issued_on", "issued_at"}))
-        task_copies = [Task.model_validate(t.model_dump(exclude={"id", "directive_id"})) for t in tasks]
+        contacts, unreachable = _sink_contacts(session, original, smtp, http,
+                                               offices=load_contacts(real).get("offices") or {})
+        copy = Directive(**original.model_dump(exclude={"id", "status", "number", "issued_on", "issued_at"}))
+        task_rows = [t.model_dump(exclude={"id", "directive_id", "leader_in_charge_id"}) for t in tasks]
         leaders = {t.leader_in_charge_id: people[t.leader_in_charge_id] for t in [original, *tasks]
                    if t.leader_in_charge_id}
     (scratch / "contacts.yaml").write_text(yaml.safe_dump(contacts, allow_unicode=True), encoding="utf-8")
@@ -89,30 +93,42 @@ def _copy_directive(real: Settings, scratch: Path, ref: str, issued_at: datetime
             copy.leader_in_charge_id = person_ids.get(copy.leader_in_charge_id)
             session.add(copy)
             session.flush()
-            for t in task_copies:
-                t.directive_id, t.leader_in_charge_id = copy.id, person_ids.get(t.leader_in_charge_id)
-                session.add(t)
+            for row, t in zip(task_rows, tasks, strict=True):
+                session.add(Task(**row, directive_id=copy.id, leader_in_charge_id=person_ids.get(t.leader_in_charge_id)))
             session.flush()
             number = original.number or "dự thảo"
             issue_directive(session=session, directive=copy, number=original.number or f"DT-{str(original.id)[:8]}",
                             issued_on=moment.date(), calendar=scratch_env.calendar,
                             policy=scratch_env.policies[copy.reminder_policy], actor="simulate", now=moment)
-    return number, moment
+    return number, moment, unreachable
 
 
-def _sink_contacts(session, directive: Directive, smtp: SmtpSink, http: HttpSink) -> dict:
-    """Every recipient gets a mailbox in the SMTP sink; one that has a webhook, Zalo or other contact also
-    gets the HTTP sink, so that each kind of channel it really uses is exercised."""
-    def sink(urls: list[str], mailbox: str) -> list[str]:
-        out = [smtp.url(f"{mailbox}@dondoc.local")]
-        if any(not u.lower().startswith(("mailto", "mailtos")) for u in urls or []):
+def _sink_contacts(session, directive: Directive, smtp: SmtpSink, http: HttpSink, *,
+                   offices: dict) -> tuple[dict, set[str]]:
+    """Each recipient's real channels, pointed at the sinks: email at the SMTP sink, any other channel (webhook,
+    Zalo…) at the HTTP sink; a recipient with no contact yet is shown through the HTTP sink, and named."""
+    unreachable: set[str] = set()
+
+    def sink(urls: list[str], mailbox: str, name: str) -> list[str]:
+        urls = urls or []
+        if not urls:
+            unreachable.add(name)
+        out = [smtp.url(f"{mailbox}@dondoc.local")] if any(_is_mail(u) for u in urls) else []
+        if not out or any(not _is_mail(u) for u in urls):
             out.append(http.url(mailbox))
         return out
 
-    units = {u.ref: sink(u.contacts, f"unit-{u.ref}") for u in session.exec(select(Unit)).all()}
-    people = {p.name: sink(p.contacts, f"person-{p.key.replace(' ', '-')}") for p in session.exec(select(Person)).all()}
-    offices = {directive.issuer: sink([], f"office-{name_key(directive.issuer).replace(' ', '-')[:40]}")}
-    return {"units": units, "people": people, "offices": offices}
+    units = {u.ref: sink(u.contacts, f"unit-{u.ref}", u.name) for u in session.exec(select(Unit)).all()}
+    people = {p.name: sink(p.contacts, f"person-{p.key.replace(' ', '-')}", p.name)
+              for p in session.exec(select(Person)).all()}
+    office_urls = next((v for k, v in offices.items() if name_key(str(k)) == name_key(directive.issuer)), [])
+    mailbox = f"office-{name_key(directive.issuer).replace(' ', '-')[:40]}"
+    issuer = {directive.issuer: sink(office_urls, mailbox, directive.issuer)}
+    return {"units": units, "people": people, "offices": issuer}, unreachable
+
+
+def _is_mail(url: str) -> bool:
+    return url.lower().startswith(("mailto:", "mailtos:"))
 
 
 def _replay(settings: Settings, issued_at: datetime, start: date, end: date) -> int:

@@ -38,7 +38,7 @@ def address(url: str) -> Address:
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         return Address(url, channel, f"{scheme or '?'}://…", "địa chỉ liên hệ không hợp lệ (Apprise không đọc được)")
-    return Address(url, channel, plugin.url(privacy=True)[:300])
+    return Address(url, channel, plugin.url(privacy=True).split("?", 1)[0][:300])  # options say nothing to people
 
 
 def deliver(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:

@@ -30,6 +30,7 @@ MAX_BACKOFF = timedelta(hours=6)
 class DispatchResult:
     attempted: int = 0
     outcomes: dict[str, Counter] = field(default_factory=dict)  # channel → sent/failed/dead counts
+    statuses: dict[str, str] = field(default_factory=dict)  # idempotency key → status after the attempt
     problems: list[dict] = field(default_factory=list)  # rows that did not go out, for the operator
 
     def count(self, status: str) -> int:
@@ -102,6 +103,7 @@ def _tally(result: DispatchResult, rows: list[OutboxMessage], settled: list[Sett
     result.attempted += len(rows)
     for row, s in zip(rows, settled, strict=True):
         result.outcomes.setdefault(row.channel, Counter())[s.status] += 1
+        result.statuses[row.idempotency_key] = s.status
         if s.status != OutboxStatus.SENT:
             result.problems.append({"recipient": row.recipient_name, "channel": row.channel,
                                     "address": row.target_display, "status": s.status, "attempts": row.attempts,

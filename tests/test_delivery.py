@@ -9,6 +9,7 @@ from collections import Counter
 
 import pendulum
 import pytest
+from pydantic import SecretStr
 from sqlmodel import select
 
 from conftest import TZ, issue_example, make_cli, write_contacts
@@ -156,3 +157,71 @@ def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings,
     with session_scope(env.url) as session:
         steps = session.exec(select(ReminderStep)).all()
     assert len(steps) == len({(s.assignment_id, s.kind, s.step_at) for s in steps})
+
+
+def test_zalo_oa_and_zns_through_the_chase_with_an_expired_token_refreshed_once(sqlite_settings):
+    from datetime import timedelta
+
+    from fake_zalo import FakeZalo
+    from notifiers.zalo_tokens import save_zalo_token
+
+    with FakeZalo() as zalo:
+        settings = write_contacts(
+            sqlite_settings.model_copy(update={"zalo_api_url": zalo.url, "zns_api_url": zalo.url,
+                                               "zalo_oauth_url": zalo.url, "zalo_app_secret": SecretStr(zalo.app_secret)}),
+            {"units": {STC: ["zalo://oa1/8412345678901"], SKHCN: ["zns://oa1/0912 345 678?template=248301"]}})
+        env = issue_example(settings)
+        with session_scope(env.url) as session:  # the pair the operator stored expired overnight
+            save_zalo_token(session=session, oa_id="oa1", app_id=zalo.app_id, access_token=zalo.access_token,
+                            refresh_token=zalo.refresh_token, expires_at=at(29, 9, 7), now=at(28, 9))
+        zalo.expire_token()
+        chase(env, at(29, 9))
+        result = dispatch(env, at(29, 9))
+
+        assert result.count("sent") == 2 and zalo.violations == []
+        assert len(zalo.refresh_calls) == 1  # single-use refresh token: exactly one refresh
+        by_path = {m["path"]: m["body"] for m in zalo.messages}
+        oa = by_path["/v3.0/oa/message/cs"]
+        assert oa["recipient"] == {"user_id": "8412345678901"}
+        assert oa["message"]["text"].startswith("[Đôn đốc] Thông báo giao 1 nhiệm vụ — văn bản 9395/VP-VX")
+        zns = by_path["/message/template"]
+        rows = {r.recipient: r for r in outbox(env)}
+        assert zns["phone"] == "84912345678" and zns["template_id"] == "248301"
+        assert zns["tracking_id"] == rows[f"unit:{SKHCN}"].idempotency_key
+        assert zns["template_data"] == {"ten_don_vi": SKHCN, "ngay": "29/9/2025", "so_nhiem_vu": "2",
+                                        "so_qua_han": "0", "han_gan_nhat": "30/9/2025",
+                                        "lien_ket": zns["template_data"]["lien_ket"]}
+        with session_scope(env.url) as session:
+            from models.messaging import ZaloToken
+
+            stored = session.get(ZaloToken, "oa1")
+        assert (stored.access_token, stored.refresh_token) == (zalo.access_token, zalo.refresh_token)
+        assert pendulum.instance(stored.expires_at) == at(29, 9) + timedelta(seconds=90000)
+        shown = json.dumps([r.model_dump(mode="json") for r in outbox(env)], ensure_ascii=False)
+        assert not any(token in shown for token in zalo.issued)  # tokens live in their table only
+
+
+def test_zalo_rate_limit_is_retried_and_a_long_digest_goes_in_parts(sqlite_settings):
+    from fake_zalo import FakeZalo
+    from notifiers.zalo_tokens import save_zalo_token
+
+    with FakeZalo() as zalo:
+        communes = {"units": {"Xã An Thành": ["zalo://oa1/8400000000001"]}}
+        settings = write_contacts(sqlite_settings.model_copy(update={
+            "zalo_api_url": zalo.url, "zalo_oauth_url": zalo.url, "zalo_app_secret": SecretStr(zalo.app_secret)}), communes)
+        env = issue_example(settings, "004-chuong-trinh-2026.xlsx", number="05-CTr/BCĐ",
+                            issued_at=pendulum.datetime(2026, 1, 5, 9, tz=TZ))
+        with session_scope(env.url) as session:
+            save_zalo_token(session=session, oa_id="oa1", app_id=zalo.app_id, access_token=zalo.access_token,
+                            refresh_token=zalo.refresh_token, expires_at=pendulum.datetime(2026, 1, 6, tz=TZ),
+                            now=pendulum.datetime(2026, 1, 5, tz=TZ))
+        zalo.fail_next(-32)  # "reached limit call api" on the first call
+        chase(env, pendulum.datetime(2026, 1, 5, 9, tz=TZ))
+        first = dispatch(env, pendulum.datetime(2026, 1, 5, 9, tz=TZ))
+        [row] = [r for r in outbox(env) if r.channel == "zalo"]
+        assert first.count("failed") == 1 and "-32" in row.last_error
+        dispatch(env, pendulum.datetime(2026, 1, 5, 9, 5, tz=TZ))
+        texts = [m["body"]["message"]["text"] for m in zalo.messages]
+        assert len(texts) == len(row.payload["parts"]) > 1 and zalo.violations == []
+        assert all(len(t) <= 2000 for t in texts) and texts[-1].endswith(f"(phần {len(texts)}/{len(texts)})")
+        assert [r.status for r in outbox(env) if r.channel == "zalo"] == ["sent"]

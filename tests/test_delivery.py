@@ -114,6 +114,19 @@ def test_quiet_hours_hold_messages_until_the_office_opens(sqlite_settings, smtp_
     assert len(smtp_sink.mails) == 1
 
 
+def test_after_a_three_day_outage_each_unit_gets_one_message_with_its_latest_step(sqlite_settings, http_sink):
+    env = issue_example(write_contacts(sqlite_settings, {"units": {SKHCN: [http_sink.url("skhcn")],
+                                                                   "Xã An Thành": [http_sink.url("an-thanh")]}}))
+    chase(env, at(29, 9))
+    dispatch(env, at(29, 9))
+    # the chase was down on 30/9, 1/10 and 2/10; it runs again on Friday 3/10
+    chase(env, at(3))
+    dispatch(env, at(3))
+    friday = {b["dondoc"]["recipient"]["name"]: [(i["task"], i["kinds"]) for i in b["dondoc"]["items"]]
+              for b in http_sink.received if b["dondoc"]["run_day"] == "2025-10-03"}
+    assert friday == {SKHCN: [("1", ["overdue"])], "Xã An Thành": [("3", ["due"])]}  # not due+overdue+overdue
+
+
 def test_the_same_moment_chased_twice_sends_each_message_once(settings, smtp_sink):
     env = issue_example(write_contacts(settings, {"units": {SKHCN: [smtp_sink.url("skhcn@haiphong.gov.vn")]}}))
     first, second = chase(env, at(29, 9)), chase(env, at(29, 9))

@@ -119,3 +119,25 @@ def test_dondoc_chase_runs_the_same_flow(prefect_server, tmp_path):
     assert text.startswith("Đôn đốc 30/9/2025 08:00; 115 việc cho 115 nơi nhận")
     bad = cli("chase", "--as-of", "hôm qua")
     assert bad.returncode == 2 and "không phải ngày/giờ ISO" in bad.stderr
+
+
+def test_a_failing_endpoint_shows_in_the_artifacts_until_it_is_dead_lettered(prefect_server, dondoc_env, monkeypatch,
+                                                                           http_sink):
+    from config.settings import get_settings
+    from flows.dispatch_outbox import dispatch_outbox
+
+    monkeypatch.setenv("DONDOC_DISPATCH_MAX_ATTEMPTS", "2")
+    get_settings.cache_clear()
+    settings = write_contacts(get_settings(), {"units": {"Sở Tài chính": [http_sink.url("stc")]}})
+    monkeypatch.setenv("DONDOC_CONTACTS_FILE", str(settings.contacts_file))
+    get_settings.cache_clear()
+    issue_example(get_settings())
+    http_sink.fail_with = 503
+    first = chase_deadlines(as_of=at(29, 9))
+    assert first["failed"] == 1
+    retry = artifact("chase-deadlines").data
+    assert "## Tin chưa gửi được" in retry and "| Sở Tài chính | Webhook (JSON) |" in retry and "lỗi, sẽ gửi lại" in retry
+    done = dispatch_outbox(as_of=at(29, 9, 9))
+    assert done["dead"] == 1
+    dead = artifact("dispatch-outbox").data
+    assert "không gửi được" in dead and "error=503" in dead and "đã thử 2 lần" in dead

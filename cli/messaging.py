@@ -20,8 +20,11 @@ from models.env import prepare
 
 
 
-def _run_flow(name: str, **params):
-    """Run one of dondoc's flows here, reporting to the local Prefect server (or a temporary one)."""
+def _run_flow(name: str, *, as_of: str | None, json_: bool, heading: str, **params) -> None:
+    """Run one of dondoc's flows here as if at `as_of`, reporting to the local Prefect server (or a temporary
+    one), and print its summary."""
+    now = parse_moment(as_of)
+    prepare(now=now, actor=actor())  # bad configuration is reported before a flow run is started
     from flows.prefect_env import use_prefect
 
     use_prefect(get_settings().state_dir)
@@ -32,9 +35,13 @@ def _run_flow(name: str, **params):
     flows = {"chase": chase_deadlines.chase_deadlines, "dispatch": dispatch_outbox.dispatch_outbox,
              "assign": assign_directive.assign_directive}
     try:
-        return flows[name](**params)
+        result = flows[name](as_of=now, **params)
     except FailedRun as exc:  # the run is failed in the UI with its reason; here it is one line
         raise InputError(str(exc).split(": ", 1)[-1]) from None
+    if json_:
+        print_json(result)
+    else:
+        out.print(f"{heading} {result['summary']}.")
 
 
 @app.command("chase")
@@ -45,12 +52,7 @@ def chase_cmd(
     json_: JsonOpt = False,
 ):
     """Đôn đốc như lịch 08:00: nhắc việc, báo lãnh đạo việc quá hạn, gửi tin (flow chase_deadlines)."""
-    now = parse_moment(as_of)
-    prepare(now=now, actor=actor())  # bad configuration is reported before a flow run is started
-    result = _run_flow("chase", as_of=now, dispatch=not no_dispatch)
-    if json_:
-        return print_json(result)
-    out.print(f"Đôn đốc {result['summary']}.")
+    _run_flow("chase", as_of=as_of, json_=json_, heading="Đôn đốc", dispatch=not no_dispatch)
 
 
 @app.command("dispatch")
@@ -61,12 +63,7 @@ def dispatch_cmd(
     json_: JsonOpt = False,
 ):
     """Gửi các tin nhắn đang chờ trong hàng đợi, kể cả tin gửi lại sau lỗi (flow dispatch_outbox)."""
-    now = parse_moment(as_of)
-    prepare(now=now, actor=actor())
-    result = _run_flow("dispatch", as_of=now, limit=limit)
-    if json_:
-        return print_json(result)
-    out.print(f"Gửi tin {result['summary']}.")
+    _run_flow("dispatch", as_of=as_of, json_=json_, heading="Gửi tin", limit=limit)
 
 
 @app.command("assign")
@@ -77,12 +74,7 @@ def assign_cmd(
     json_: JsonOpt = False,
 ):
     """Gửi thông báo giao nhiệm vụ đã đến lượt (ngay trong giờ làm việc, nếu không thì 08:00 ngày làm việc sau)."""
-    now = parse_moment(as_of)
-    prepare(now=now, actor=actor())
-    result = _run_flow("assign", directive=directive, as_of=now)
-    if json_:
-        return print_json(result)
-    out.print(f"Thông báo giao nhiệm vụ {result['summary']}.")
+    _run_flow("assign", as_of=as_of, json_=json_, heading="Thông báo giao nhiệm vụ", directive=directive)
 
 
 @app.command("simulate")

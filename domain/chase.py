@@ -64,6 +64,8 @@ class Digest:
     kind: str  # unit | person | office
     name: str
     steps: tuple[Step, ...]
+    # for a leader or an office: the other overdue items of its scope, reported before, counted per unit
+    backlog: tuple[tuple[str, int], ...] = ()
 
     @property
     def recipient(self) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 import pendulum
 from sqlalchemy import bindparam, func, select, update
@@ -135,7 +135,7 @@ def _messages(session: Session, decisions: list[Decision], planning: Planning, f
     """Render each recipient's digest once and address it to every contact of the recipient."""
     policy_of = {d.tracked.item.key: d.tracked.policy for d in decisions}
     run_day = pendulum.instance(as_of).in_timezone(TZ).date()
-    found = digests(decisions)
+    found = _with_backlogs(session, digests(decisions), run_day)
     addresses = _addresses(session, found, planning)
     rows = []
     for digest in found:
@@ -147,6 +147,37 @@ def _messages(session: Session, decisions: list[Decision], planning: Planning, f
         rows += outbox_rows(digest, rendered, addresses.get(digest.recipient, []), run_day=run_day, as_of=as_of,
                             send_at=send_at, quiet=quiet)
     return rows
+
+
+def _with_backlogs(session: Session, found: list[Digest], run_day: date) -> list[Digest]:
+    """A leader or an office is told of every overdue item of its scope: the ones escalated in this run in
+    full, and the others (escalated before, still open) counted per unit."""
+    if all(d.kind == "unit" for d in found):
+        return found
+    P = Person.__table__
+    leader = func.coalesce(T.c.leader_in_charge_id, D.c.leader_in_charge_id)
+    counts = session.execute(
+        select(U.c.name, P.c.name.label("leader"), D.c.issuer, func.count())
+        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id)
+                     .join(U, A.c.unit_id == U.c.id).outerjoin(P, P.c.id == leader))
+        .where(A.c.status == AssignmentStatus.OPEN, A.c.role == "lead", D.c.status == DirectiveStatus.ISSUED,
+               T.c.deadline_kind == "date", A.c.due < run_day)
+        .group_by(U.c.name, P.c.name, D.c.issuer)
+    ).all()
+    out = []
+    for digest in found:
+        if digest.kind == "unit":
+            out.append(digest)
+            continue
+        field = 1 if digest.kind == "person" else 2
+        scope = Counter()
+        for row in counts:
+            if row[field] == digest.name:
+                scope[row[0]] += row[3]
+        scope.subtract(Counter(s.item.unit for s in digest.steps))
+        backlog = tuple(sorted(((unit, n) for unit, n in scope.items() if n > 0), key=lambda un: (-un[1], un[0])))
+        out.append(replace(digest, backlog=backlog))
+    return out
 
 
 def _addresses(session: Session, found: list[Digest], planning: Planning) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from domain.text import vn_date, vn_weekday
 from domain.workdays import WorkCalendar
 
 ZALO_TEXT_LIMIT = 2000  # characters of message.text in Zalo OA's API
+BACKLOG_LISTED = 20  # units named in an escalation's "still overdue" line; the rest are counted
 BLOCK = "\x1e"  # the text templates mark where a Zalo message may be cut
 KIND_LABELS = {"notice": "Giao nhiệm vụ mới", "before": "Sắp đến hạn", "due": "Đến hạn", "overdue": "Quá hạn",
                "escalation": "Quá hạn"}
@@ -51,7 +52,8 @@ def render_digest(digest: Digest, *, facts: dict[str, ItemFacts], as_of: datetim
     items = [_item(steps, facts[steps[0].item.key], day, calendar, public_url) for steps in _per_assignment(digest)]
     escalation = digest.kind != "unit"
     context = {"name": digest.name, "kind": digest.kind, "day": day, "items": items,
-               "groups": _by_unit(items), "counts": _counts(items)}
+               "groups": _by_unit(items), "counts": _counts(items), "backlog": digest.backlog[:BACKLOG_LISTED],
+               "backlog_total": sum(n for _, n in digest.backlog), "backlog_units": len(digest.backlog)}
     title = _title(escalation, context)
     base = "escalation" if escalation else "unit"
     text = _env.get_template(f"{base}.txt.j2").render(**context, title=title, short=False)
@@ -113,7 +115,8 @@ _TITLE_WORDS = {"notice": "nhiệm vụ mới giao", "overdue": "quá hạn", "d
 def _title(escalation: bool, c: dict) -> str:
     day, counts, n = vn_date(c["day"]), c["counts"], len(c["items"])
     if escalation:
-        return f"[Đôn đốc] Nhiệm vụ quá hạn ngày {day}: {n} nhiệm vụ của {len(c['groups'])} đơn vị"
+        more = f"; còn {c['backlog_total']} nhiệm vụ quá hạn khác" if c["backlog_total"] else ""
+        return f"[Đôn đốc] Nhiệm vụ quá hạn ngày {day}: {n} nhiệm vụ của {len(c['groups'])} đơn vị{more}"
     if set(counts) == {"notice"}:
         directives = sorted({i["directive"] for i in c["items"]})
         return f"[Đôn đốc] Thông báo giao {n} nhiệm vụ — văn bản {', '.join(directives)}"
@@ -138,6 +141,7 @@ def _data(digest: Digest, items: list[dict], day: date, as_of: datetime) -> dict
         "type": "escalation" if digest.kind != "unit" else "reminder",
         "recipient": {"kind": digest.kind, "name": digest.name},
         "run_day": day.isoformat(), "as_of": pendulum.instance(as_of).in_timezone(TZ).isoformat(),
+        "backlog": [{"unit": unit, "overdue": n} for unit, n in digest.backlog],
         "items": [{
             "assignment_id": i["assignment_id"], "kind": i["kind"], "kinds": i["kinds"], "unit": i["unit"],
             "directive": {"id": i["directive_id"], "number": i["directive"]}, "task": i["task"],

@@ -73,6 +73,14 @@ def test_mail_and_webhook_arrive_in_vietnamese_with_their_idempotency_key(sqlite
     escalation = [m for m in smtp_sink.mails if m.to == ["pct@haiphong.gov.vn"]]
     assert [m.subject for m in escalation] == ["[Đôn đốc] Nhiệm vụ quá hạn ngày 3/10/2025: 1 nhiệm vụ của 1 đơn vị"]
     assert "1. Sở Khoa học và Công nghệ (1 nhiệm vụ)" in escalation[0].text
+    for day in (17, 20):  # 17/10: task 1 again (every 5 working days); 20/10: task 2 is 3 days overdue
+        chase(env, at(day))
+        dispatch(env, at(day))
+    latest = [m for m in smtp_sink.mails if m.to == ["pct@haiphong.gov.vn"]][-1]
+    assert latest.subject == ("[Đôn đốc] Nhiệm vụ quá hạn ngày 20/10/2025: 1 nhiệm vụ của 1 đơn vị; "
+                              "còn 1 nhiệm vụ quá hạn khác")
+    assert "1. Sở Tài chính (1 nhiệm vụ)" in latest.text  # the leader sees his whole scope, not only today's step
+    assert "Ngoài ra còn 1 nhiệm vụ quá hạn đã báo trước đây, của 1 đơn vị: Sở Khoa học và Công nghệ (1)." in latest.text
     stored = json.dumps([r.model_dump(mode="json") for r in outbox(env)], ensure_ascii=False)
     assert PASSWORD not in stored.replace(f"vanthu:{PASSWORD}@", "")  # only inside the URL itself, never shown
 

@@ -24,7 +24,7 @@ from models.env import prepare
 from models.messaging import CHANNEL_LABELS as CHANNELS
 from models.messaging import OutboxStatus
 from models.outbox import outbox_counts, undelivered
-from models.queries import directive_detail, directive_overview, directive_timeline
+from models.queries import directive_detail, directive_overview, directive_timeline, first_notice_at
 
 @app.command("import")
 @edge
@@ -55,6 +55,8 @@ def import_cmd(
     out.print(f"{verb}: {what} — {len(plan.tasks)} nhiệm vụ, {result.assignments} lượt giao cho đơn vị.")
     if result.directive_id:
         out.print(f"Mã: {result.directive_id}")
+    if result.status == "issued":
+        _say_when_notices_go(env, result.directive_id)
     for ref, why in result.held:
         out.print(f"  [yellow]Chờ người vận hành[/] mục {ref}: {why}")
 
@@ -77,6 +79,16 @@ def issue_cmd(
         print_json({"status": "issued", "id": directive_id, "number": number, "issued_on": day, "assignments": count})
     else:
         out.print(f"Đã ban hành văn bản số {number} ngày {vn_date(day)}: {count} lượt giao cho đơn vị.")
+        _say_when_notices_go(env, directive_id)
+
+
+def _say_when_notices_go(env, directive_id: str) -> None:
+    with session_scope(env.url) as session:
+        due = first_notice_at(session=session, directive_id=directive_id)
+    if due is not None:
+        local = due.astimezone(TZ)
+        out.print(f"Thông báo giao nhiệm vụ đến lượt lúc {local:%H:%M} {vn_weekday(local.date())} {vn_date(local.date())}; "
+                  "các lịch của `make run` gửi khi đến lượt (chậm nhất 10 phút), hoặc chạy `dondoc assign` lúc đó.")
 
 
 @app.command("deadline")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlmodel import Session, func, select
@@ -118,3 +118,11 @@ def directive_timeline(*, session: Session, ref: str, until: date | None, calend
     messages = timeline(items, issued_at=found.issued_at, until=end, calendar=calendar,
                         policy=policies[found.reminder_policy])
     return found, end, messages
+
+
+def first_notice_at(*, session: Session, directive_id) -> datetime | None:
+    """When the notices of a just-issued directive are due (its earliest next action)."""
+    import uuid
+
+    return session.exec(select(func.min(Assignment.next_action_at)).join(Task)
+                        .where(Task.directive_id == uuid.UUID(str(directive_id)))).one()

@@ -35,7 +35,8 @@ def address(url: str) -> Address:
     """What a contact URL is; an unusable one says why, without echoing its secrets."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     channel = CHANNELS.get(scheme, "other")
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    with _captured():
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         return Address(url, channel, f"{scheme or '?'}://…", "địa chỉ liên hệ không hợp lệ (Apprise không đọc được)")
     return Address(url, channel, plugin.url(privacy=True).split("?", 1)[0][:300])  # options say nothing to people
@@ -59,10 +60,10 @@ def scrub(text: str, url: str) -> str:
 
 
 def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    if plugin is None:
-        return Outcome("permanent", "địa chỉ liên hệ không hợp lệ"), None
     with _captured() as log:
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin is None:
+            return Outcome("permanent", "địa chỉ liên hệ không hợp lệ"), None
         if channel in ("zalo", "zns"):
             return _deliver_zalo(plugin, channel, payload, context)
         if channel == "email":
@@ -74,7 +75,7 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
             ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
         else:
             ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
-    # Apprise says only yes or no; what it logged says why (it never logs passwords).
+    # Apprise says only yes or no; what it logged says why (`deliver` masks the address's secrets in it).
     return (SENT if ok else Outcome("retry", _reason(log) or "kênh gửi từ chối tin nhắn")), None
 
 
@@ -94,19 +95,23 @@ def _deliver_zalo(plugin, channel: str, payload: dict, context: SendContext) -> 
     return SENT, None
 
 
-# Apprise logs through one logger for every thread: a record goes to the buffer of the thread sending.
+# Apprise logs through one logger for every thread, and may quote a contact URL as written (secrets and all).
+# While a thread talks to Apprise, its records go to that thread's buffer (then, scrubbed, to the outbox row)
+# instead of the console and Prefect's logs.
 _local = threading.local()
 
 
-class _ThreadBuffer(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
+class _ToThreadBuffer(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
         buffer = getattr(_local, "buffer", None)
-        if buffer is not None and record.levelno >= logging.WARNING:
+        if buffer is None:
+            return True
+        if record.levelno >= logging.WARNING:
             buffer.append(record.getMessage())
+        return False
 
 
-_handler = _ThreadBuffer()
-logging.getLogger("apprise").addHandler(_handler)
+logging.getLogger("apprise").addFilter(_ToThreadBuffer())
 
 
 class _captured:

@@ -246,3 +246,15 @@ def test_zalo_rate_limit_is_retried_and_a_long_digest_goes_in_parts(sqlite_setti
         assert len(texts) == len(row.payload["parts"]) > 1 and zalo.violations == []
         assert all(len(t) <= 2000 for t in texts) and texts[-1].endswith(f"(phần {len(texts)}/{len(texts)})")
         assert [r.status for r in outbox(env) if r.channel == "zalo"] == ["sent"]
+
+
+def test_an_unusable_address_is_dead_at_once_and_never_echoed(sqlite_settings, smtp_sink, capfd):
+    broken = f"mailto//vanthu:{PASSWORD}@mail.haiphong.gov.vn"  # "://" mistyped
+    env = issue_example(write_contacts(sqlite_settings, {"units": {STC: [broken, smtp_sink.url("stc@haiphong.gov.vn")]}}))
+    chase(env, at(29, 9))
+    dispatch(env, at(29, 9))
+    rows = {r.channel: r for r in outbox(env) if r.recipient == f"unit:{STC}"}
+    assert (rows["other"].status, rows["other"].last_error) == ("dead", "địa chỉ liên hệ không hợp lệ (Apprise không đọc được)")
+    assert rows["email"].status == "sent" and len(smtp_sink.mails) == 1  # the unit's other address still works
+    printed = capfd.readouterr()
+    assert PASSWORD not in printed.out + printed.err and PASSWORD not in rows["other"].target_display

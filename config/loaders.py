@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -132,3 +135,27 @@ def load_contacts(settings: Settings | None = None) -> dict:
     """Contacts file (Apprise URLs); absent is fine: units then have no channel yet."""
     path = (settings or get_settings()).contacts_path
     return read_yaml(path) if path.exists() else {}
+
+
+def load_link_key(settings: Settings | None = None) -> bytes:
+    """The key that signs report links: DONDOC_LINK_SECRET, else one made once and kept in the state folder."""
+    s = settings or get_settings()
+    if s.link_secret:
+        return s.link_secret.get_secret_value().encode()
+    path = s.state_dir / "link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: two processes starting together agree on one whole key.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".link-secret-")
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"khóa ký đường dẫn {path} hỏng (quá ngắn): xóa tệp để tạo lại, các đường dẫn cũ sẽ hết hiệu lực")
+    return key.encode()

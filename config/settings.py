@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = 10 * 1024 * 1024
     actor: str = Field(default="", description="Who the CLI acts as in the audit log (default: $USER)")
     public_url: str = Field(default="http://127.0.0.1:8000", description="Where units open their report links")
+    link_secret: SecretStr | None = Field(default=None, description="Signs report links (default: a key in state_dir)")
+    link_days: int = Field(default=90, ge=1, description="How long a report link stays valid")
+    max_evidence_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest evidence file")
 
     # Delivery: how hard the dispatcher tries, and where Zalo lives (a local fake in tests).
     dispatch_concurrency: int = Field(default=8, ge=1, le=64, description="Messages in flight at once")
@@ -40,6 +43,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.state_dir / 'dondoc.db'}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.state_dir / "evidence"
 
     @property
     def contacts_path(self) -> Path:

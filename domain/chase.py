@@ -43,6 +43,7 @@ class ItemFacts:
     due_written: date | None  # the day as the directive writes it
     unit_ref: str
     unit_name: str
+    report_link: str = ""  # the unit's signed link for this directive
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,13 @@ def _step_order(step: Step):
 
 
 def message_key(*, recipient: str, address: str, run_day: date, steps: Iterable[Step]) -> str:
-    """The idempotency key of one message: the same recipient, address, day and items give the same key.
+    """The idempotency key of a digest: the same recipient, address, day and items give the same key."""
+    return key_for(recipient=recipient, address=address, run_day=run_day,
+                   parts=[f"{s.item.key}:{s.kind}:{int(s.at.timestamp())}" for s in steps])
 
-    Letters and digits only, 36 characters, so that it also fits Zalo's ZNS tracking_id (≤ 48 alphanumerics).
-    """
-    parts = sorted(f"{s.item.key}:{s.kind}:{int(s.at.timestamp())}" for s in steps)
-    digest = hashlib.sha256("\n".join([recipient, address, run_day.isoformat(), *parts]).encode()).hexdigest()
+
+def key_for(*, recipient: str, address: str, run_day: date, parts: Iterable[str]) -> str:
+    """An idempotency key: letters and digits only, 36 characters, so that it also fits Zalo's ZNS tracking_id
+    (≤ 48 alphanumerics); `parts` say what the message is about, in any order."""
+    digest = hashlib.sha256("\n".join([recipient, address, run_day.isoformat(), *sorted(parts)]).encode()).hexdigest()
     return f"dd{run_day:%Y%m%d}{digest[:26]}"

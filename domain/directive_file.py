@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic import ValidationError as PydanticError
 
 from domain.deadlines import Deadline, parse_deadline
-from domain.errors import DeadlineError, Problem, UnknownUnitError, ValidationError
+from domain.errors import DeadlineError, Problem, UnknownUnitError, ValidationError, problems_from
 from domain.policy import ReminderPolicy
 from domain.registry import Registry, Resolved
 from domain.text import nfc
@@ -126,7 +126,7 @@ def validate_directive(
     try:
         spec = DirectiveFile.model_validate(data)
     except PydanticError as exc:
-        raise ValidationError(source, [_problem(e) for e in exc.errors()]) from None
+        raise ValidationError(source, problems_from(exc)) from None
 
     problems: list[Problem] = []
     if (spec.number is None) != (spec.issued_on is None):
@@ -186,37 +186,6 @@ def _resolve(names: list[str], where: str, registry: Registry, problems: list[Pr
     except UnknownUnitError as exc:
         problems.append(Problem(where, str(exc)))
         return []
-
-
-_MESSAGES = {
-    "missing": "thiếu trường bắt buộc",
-    "extra_forbidden": "khóa không được hỗ trợ (gõ sai tên khóa?)",
-    "string_type": "phải là văn bản",
-    "list_type": "phải là danh sách",
-    "too_short": "không được để trống",
-    "too_long": "quá dài",
-    "string_too_short": "không được để trống",
-    "string_too_long": "quá dài",
-    "date_from_datetime_parsing": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
-    "date_parsing": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
-    "date_type": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
-    "date_from_datetime_inexact": "ngày không được kèm giờ",
-    "model_type": "phải là một bảng khóa: giá trị",
-}
-
-
-def _problem(error: dict) -> Problem:
-    loc = error.get("loc", ())
-    where = ""
-    for part in loc:
-        where += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    kind = error.get("type", "")
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        message = f"giá trị “{error.get('input')}” không hợp lệ; phải là một trong: {expected}"
-    else:
-        message = _MESSAGES.get(kind, error.get("msg", "không hợp lệ"))
-    return Problem(where, message)
 
 
 def _content_hash(spec: DirectiveFile) -> str:

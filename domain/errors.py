@@ -62,3 +62,51 @@ class ValidationError(InputError):
         self.source, self.problems = source, problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}: {len(problems)} lỗi, không ghi gì vào cơ sở dữ liệu:\n{lines}")
+
+
+# Pydantic's error types, said to a person in Vietnamese.
+_MESSAGES = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "khóa không được hỗ trợ (gõ sai tên khóa?)",
+    "string_type": "phải là văn bản",
+    "list_type": "phải là danh sách",
+    "too_short": "không được để trống",
+    "too_long": "quá dài",
+    "string_too_short": "không được để trống",
+    "string_too_long": "quá dài",
+    "date_from_datetime_parsing": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
+    "date_parsing": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
+    "date_type": "ngày không hợp lệ (viết YYYY-MM-DD, ví dụ 2025-09-27)",
+    "date_from_datetime_inexact": "ngày không được kèm giờ",
+    "model_type": "phải là một bảng khóa: giá trị",
+    "int_parsing": "phải là một số nguyên",
+    "int_type": "phải là một số nguyên",
+    "int_from_float": "phải là một số nguyên",
+    "bool_parsing": "phải là có hoặc không",
+    "greater_than_equal": "nhỏ hơn mức cho phép",
+    "less_than_equal": "lớn hơn mức cho phép",
+}
+
+
+def problems_from(exc) -> list[Problem]:
+    """A pydantic ValidationError as Problems, in Vietnamese."""
+    return [_problem(e) for e in exc.errors()]
+
+
+def _problem(error: dict) -> Problem:
+    loc = error.get("loc", ())
+    where = ""
+    for part in loc:
+        where += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    kind = error.get("type", "")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        message = f"giá trị “{error.get('input')}” không hợp lệ; phải là một trong: {expected}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le"))
+        message = f"{_MESSAGES[kind]} ({'ít nhất' if kind == 'greater_than_equal' else 'nhiều nhất'} {bound})"
+    elif kind == "value_error":
+        message = str(error.get("ctx", {}).get("error") or error.get("msg", "không hợp lệ"))
+    else:
+        message = _MESSAGES.get(kind, error.get("msg", "không hợp lệ"))
+    return Problem(where, message)

@@ -34,6 +34,7 @@ class Item:
     period: str | None = None  # for recurring/ongoing tasks
     leader: str | None = None  # who overdue work escalates to
     office: str | None = None  # the issuing office, which overdue work also escalates to
+    reported_until: date | None = None  # recurring tasks: the end of the last period a report covers
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,17 @@ def _deadline_days(item: Item, issued_on: date, until: date, calendar: WorkCalen
 
 
 def _period_days(item: Item, issued_on: date, until: date, calendar: WorkCalendar):
-    """A recurring report is due on each period's last working day."""
+    """A recurring report is due on each period's last working day; a missing one is reminded at the next run
+    (daily reports excepted: the next run asks for the next day's anyway). A reported period asks nothing."""
     day = issued_on
     while day <= until:
         end = period_end(day, item.period)
         due = calendar.on_or_before(end)
-        if issued_on <= due <= until:
+        if issued_on <= due <= until and not (item.reported_until and end <= item.reported_until):
             yield due, "due"
+            late = calendar.on_or_after(due + timedelta(days=1))
+            if item.period != "daily" and late <= until:
+                yield late, "overdue"
         day = end + timedelta(days=1)
 
 

@@ -8,10 +8,7 @@ from datetime import datetime
 import pendulum
 from prefect.runtime import flow_run
 
-from config.loaders import load_contacts
 from domain.policy import TZ
-from domain.text import name_key
-from models.chase import Planning
 from models.crud import find_directive
 from models.db import session_scope
 from models.env import Env
@@ -28,12 +25,6 @@ def moment(as_of: datetime | None) -> datetime:
 
 def actor() -> str:
     return f"prefect:{flow_run.get_id() or 'local'}"
-
-
-def planning(env: Env) -> Planning:
-    offices = load_contacts(env.settings).get("offices") or {}
-    return Planning(env.registry, env.calendar, env.policies, env.settings.public_url,
-                    {name_key(str(k)): [str(u) for u in v or []] for k, v in offices.items()})
 
 
 def directive_id(env: Env, ref: str) -> uuid.UUID:

@@ -11,7 +11,7 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import planning
+from models.env import planning_of
 from models.chase import ChaseResult, plan_chase
 from models.db import session_scope
 from models.env import Env
@@ -24,7 +24,7 @@ def plan_messages(env: Env, as_of: datetime, actor: str, directive_id: uuid.UUID
                   unnotified_only: bool = False) -> ChaseResult:
     """Decide every step due at as_of and write its messages to the outbox."""
     with session_scope(env.url) as session:
-        result = plan_chase(session=session, as_of=as_of, planning=planning(env), actor=actor,
+        result = plan_chase(session=session, as_of=as_of, planning=planning_of(env), actor=actor,
                             directive_id=directive_id, unnotified_only=unnotified_only)
     get_run_logger().info("%d lượt giao đến lúc xử lý; %d tin nhắn mới vào hàng đợi (%s)", result.looked_at,
                           len(result.messages) - result.duplicates, dict(result.items))

@@ -19,17 +19,18 @@ from sqlmodel import Session
 from domain.chase import Decision, Digest, ItemFacts, Tracked, decide, digests
 from domain.errors import InputError
 from domain.policy import TZ, ReminderPolicy, send_window
-from domain.registry import Registry
 from domain.reminders import Item
-from domain.text import name_key
-from domain.workdays import WorkCalendar
 from models.crud import create_event
 from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
 from models.messaging import Lock, ReminderStep
+from models.reporting import Report, ReviewStatus
+from models.env import Planning
+from models.links import with_links
 from models.outbox import insert_ignoring_duplicates, insert_outbox
+from models.recipients import addresses
 from models.types import TZDateTime, utc
 from models.units import Person, Unit
-from notifiers.outbox import outbox_rows
+from notifiers.outbox import digest_rows
 from notifiers.render import render_digest
 
 A, T, D, U = Assignment.__table__, Task.__table__, Directive.__table__, Unit.__table__
@@ -50,17 +51,6 @@ class ChaseResult:
         for m in self.messages:
             out.setdefault(m["channel"], Counter())[m["status"]] += 1
         return out
-
-
-@dataclass(frozen=True)
-class Planning:
-    """The city's configuration as planning needs it."""
-
-    registry: Registry
-    calendar: WorkCalendar
-    policies: dict[str, ReminderPolicy]
-    public_url: str
-    office_contacts: dict[str, list[str]]  # issuing offices that are not units: folded name → URLs
 
 
 def plan_chase(*, session: Session, as_of: datetime, planning: Planning, actor: str,
@@ -101,12 +91,19 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
                     directive_id: uuid.UUID | None = None, unnotified_only: bool = False
                     ) -> tuple[list[Tracked], dict[str, ItemFacts]]:
     """Open assignments of issued directives whose next action has come, with what their messages say."""
+    # recurring tasks: the last period a (not returned) report covers
+    R = Report.__table__
+    reported = (select(R.c.assignment_id, func.max(R.c.period_end).label("until"))
+                .where(R.c.period_end.is_not(None), R.c.review_status != ReviewStatus.RETURNED)
+                .group_by(R.c.assignment_id).subquery())
     query = (
         select(A.c.id, A.c.role, A.c.due, A.c.planned_until, T.c.ref, T.c.content, T.c.deadline_written,
                T.c.deadline_kind, T.c.due.label("written_due"), T.c.period, T.c.leader_in_charge_id,
                D.c.id.label("directive_id"), D.c.number, D.c.issuer, D.c.issued_at, D.c.reminder_policy,
-               D.c.leader_in_charge_id.label("directive_leader"), U.c.ref.label("unit_ref"), U.c.name.label("unit"))
-        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id))
+               D.c.leader_in_charge_id.label("directive_leader"), U.c.ref.label("unit_ref"), U.c.name.label("unit"),
+               reported.c.until.label("reported_until"))
+        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id)
+                     .outerjoin(reported, reported.c.assignment_id == A.c.id))
         .where(A.c.status == AssignmentStatus.OPEN, D.c.status == DirectiveStatus.ISSUED,
                A.c.next_action_at <= utc(as_of))
     )
@@ -120,7 +117,8 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
         key = str(r.id)
         periodic = r.deadline_kind in ("ongoing", "recurring")
         item = Item(key=key, task=r.ref, unit=r.unit, role=r.role, due=r.due, period=r.period if periodic else None,
-                    leader=people.get(r.leader_in_charge_id or r.directive_leader), office=r.issuer)
+                    leader=people.get(r.leader_in_charge_id or r.directive_leader), office=r.issuer,
+                    reported_until=r.reported_until)
         policy = policies.get(r.reminder_policy)
         if policy is None:
             raise InputError(f"văn bản {r.number} dùng chính sách nhắc việc “{r.reminder_policy}” không còn trong cấu hình")
@@ -136,7 +134,9 @@ def _messages(session: Session, decisions: list[Decision], planning: Planning, f
     policy_of = {d.tracked.item.key: d.tracked.policy for d in decisions}
     run_day = pendulum.instance(as_of).in_timezone(TZ).date()
     found = _with_backlogs(session, digests(decisions), run_day)
-    addresses = _addresses(session, found, planning)
+    contacts = addresses(session=session, planning=planning, recipients=[(d.kind, d.name) for d in found])
+    facts = with_links(session=session, facts=facts, keys={s.item.key for d in found if d.kind == "unit" for s in d.steps},
+                       planning=planning, now=as_of)
     rows = []
     for digest in found:
         policies = [policy_of[s.item.key] for s in digest.steps]
@@ -144,7 +144,7 @@ def _messages(session: Session, decisions: list[Decision], planning: Planning, f
         send_at = send_window(as_of, calendar=planning.calendar, policy=policies[0]) if quiet else as_of
         rendered = render_digest(digest, facts=facts, as_of=as_of, calendar=planning.calendar,
                                  public_url=planning.public_url)
-        rows += outbox_rows(digest, rendered, addresses.get(digest.recipient, []), run_day=run_day, as_of=as_of,
+        rows += digest_rows(digest, rendered, contacts.get(digest.recipient, []), run_day=run_day, as_of=as_of,
                             send_at=send_at, quiet=quiet)
     return rows
 
@@ -178,32 +178,6 @@ def _with_backlogs(session: Session, found: list[Digest], run_day: date) -> list
         backlog = tuple(sorted(((unit, n) for unit, n in scope.items() if n > 0), key=lambda un: (-un[1], un[0])))
         out.append(replace(digest, backlog=backlog))
     return out
-
-
-def _addresses(session: Session, found: list[Digest], planning: Planning) -> dict[str, list[str]]:
-    """Contacts of every recipient of the run: units and people from the database, offices by the registry."""
-    names = {kind: {d.name for d in found if d.kind == kind} for kind in ("unit", "person", "office")}
-    units = {n: c for n, c in session.execute(select(Unit.name, Unit.contacts)).all()}
-    people = {n: c for n, c in session.execute(select(Person.name, Person.contacts).where(
-        Person.name.in_(names["person"]))).all()} if names["person"] else {}
-    out = {f"unit:{n}": list(units.get(n) or []) for n in names["unit"]}
-    out |= {f"person:{n}": list(people.get(n) or []) for n in names["person"]}
-    for office in names["office"]:
-        out[f"office:{office}"] = _office_contacts(office, units, planning)
-    return out
-
-
-def _office_contacts(issuer: str, units: dict[str, list], planning: Planning) -> list[str]:
-    """An issuing office is a unit of the registry when it resolves to one; else the contacts file names it."""
-    try:
-        resolved = planning.registry.resolve(issuer)
-    except InputError:
-        resolved = None
-    if resolved is not None and resolved.kind == "unit":
-        unit_name = planning.registry.units[resolved.units[0]].name
-        if units.get(unit_name):
-            return list(units[unit_name])
-    return list(planning.office_contacts.get(name_key(issuer)) or [])
 
 
 def _record_steps(session: Session, decisions: list[Decision], as_of: datetime) -> None:

@@ -59,6 +59,7 @@ class Directive(DirectiveBase, table=True):
     issued_at: datetime | None = aware()
     source_name: str | None = Field(default=None, max_length=300)
     source_sha256: str = Field(max_length=64, index=True, description="Hash of the validated content")
+    closed_at: datetime | None = aware(description="When its last task closed")
     created_at: datetime = aware(nullable=False)
     updated_at: datetime = aware(nullable=False)
 
@@ -101,6 +102,7 @@ class Task(TaskBase, table=True):
     lead_units: list[str] = Field(default_factory=list, sa_type=JSON, description="Unit refs, groups expanded")
     coordinating_units: list[str] = Field(default_factory=list, sa_type=JSON)
     held_reason: str | None = Field(default=None, description="Why an operator must act before clocks run")
+    closed_at: datetime | None = aware(description="When its last lead assignment closed")
 
 
 class TaskPublic(TaskBase):
@@ -142,32 +144,3 @@ class AssignmentPublic(AssignmentBase):
     task_id: uuid.UUID
     unit_id: uuid.UUID
     next_action_at: datetime | None
-
-
-class Report(SQLModel, table=True):
-    id: uuid.UUID = uuid_pk()
-    assignment_id: uuid.UUID = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
-    submitted_at: datetime = aware(nullable=False)
-    progress: int = Field(default=0, ge=0, le=100)
-    done_text: str = ""
-    difficulties: str = ""
-    proposals: str = ""
-    evidence: list[dict] = Field(default_factory=list, sa_type=JSON)
-    claims_completion: bool = False
-    review_status: str = Field(default="submitted", max_length=20, description="submitted | accepted | returned")
-    reviewed_at: datetime | None = aware()
-    reviewer: str | None = Field(default=None, max_length=200)
-    review_reason: str | None = None
-    source: str = Field(default="web", max_length=20)
-
-
-class Extension(SQLModel, table=True):
-    id: uuid.UUID = uuid_pk()
-    assignment_id: uuid.UUID = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
-    requested_at: datetime = aware(nullable=False)
-    requested_due: date
-    reason: str = ""
-    status: str = Field(default="requested", max_length=20, description="requested | granted | refused")
-    decided_at: datetime | None = aware()
-    decided_by: str | None = Field(default=None, max_length=200)
-    new_due: date | None = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from config.loaders import load_calendar, load_contacts, load_policies, load_registry
+from config.loaders import load_calendar, load_contacts, load_link_key, load_policies, load_registry
 from config.settings import Settings, get_settings
 from domain.policy import ReminderPolicy
 from domain.registry import Registry
+from domain.text import name_key
 from domain.workdays import WorkCalendar
 from models.crud import sync_units
 from models.db import migrate, session_scope
@@ -38,3 +39,27 @@ def prepare(*, now: datetime, actor: str, settings: Settings | None = None) -> E
             sync_units(session=session, registry=env.registry, contacts=load_contacts(s), now=now, actor=actor)
         _READY.add(env.url)
     return env
+
+
+@dataclass(frozen=True)
+class Planning:
+    """The city's configuration as deciding and addressing messages needs it."""
+
+    registry: Registry
+    calendar: WorkCalendar
+    policies: dict[str, ReminderPolicy]
+    public_url: str
+    office_contacts: dict[str, list[str]]  # issuing offices that are not units: folded name → URLs
+    link_key: bytes  # signs the units' report links
+    link_days: int = 90
+
+    @property
+    def default_policy(self) -> ReminderPolicy:
+        return self.policies["default"]
+
+
+def planning_of(env: Env) -> Planning:
+    offices = load_contacts(env.settings).get("offices") or {}
+    return Planning(env.registry, env.calendar, env.policies, env.settings.public_url,
+                    {name_key(str(k)): [str(u) for u in v or []] for k, v in offices.items()},
+                    load_link_key(env.settings), env.settings.link_days)

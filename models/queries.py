@@ -9,25 +9,29 @@ from functools import lru_cache
 from sqlmodel import Session, func, select
 
 from domain.errors import InputError
+from domain.policy import TZ
 from domain.status import LABELS, assignment_status, roll_up
 from domain.workdays import WorkCalendar
 from models.crud import find_directive
 from models.directives import Assignment, Directive, Task
+from models.reporting import Extension, Report
 from models.units import Person, Unit
 
 
 def directive_overview(*, session: Session, as_of: date, calendar: WorkCalendar) -> list[dict]:
     """Every directive with its task and assignment counts and the statuses of its assignments."""
     # Grouped in SQL: a directive to every commune has hundreds of thousands of assignments but few distinct facts.
+    extended = _extended()
     groups = session.exec(
-        select(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at, func.count())
+        select(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at, extended,
+               func.count())
         .join(Assignment, Assignment.task_id == Task.id)
-        .group_by(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at)
+        .group_by(Task.directive_id, Task.deadline_kind, Assignment.status, Assignment.due, Assignment.closed_at, extended)
     ).all()
     per_directive: dict = {}
-    for directive_id, kind, status, due, closed_at, count in groups:
-        key = assignment_status(status=status, due=due, deadline_kind=kind, closed_on=closed_at and closed_at.date(),
-                                extended=False, as_of=as_of, calendar=calendar)
+    for directive_id, kind, status, due, closed_at, was_extended, count in groups:
+        key = assignment_status(status=status, due=due, deadline_kind=kind, closed_on=local_day(closed_at),
+                                extended=bool(was_extended), as_of=as_of, calendar=calendar)
         per_directive.setdefault(directive_id, Counter())[key] += count
     task_counts = dict(session.exec(select(Task.directive_id, func.count()).group_by(Task.directive_id)).all())
     out = []
@@ -47,19 +51,23 @@ def directive_detail(*, session: Session, directive: Directive, as_of: date, cal
     people = {p.id: p for p in session.exec(select(Person)).all()}
     tasks = session.exec(select(Task).where(Task.directive_id == directive.id).order_by(Task.position)).all()
     assignments: dict = {}
-    for a in session.exec(select(Assignment).join(Task).where(Task.directive_id == directive.id)).all():
-        assignments.setdefault(a.task_id, []).append(a)
+    for a, was_extended in session.exec(select(Assignment, _extended()).join(Task)
+                                        .where(Task.directive_id == directive.id)).all():
+        assignments.setdefault(a.task_id, []).append((a, bool(was_extended)))
+    progress = _latest_progress(session, directive.id)
     task_rows = []
     status_of = lru_cache(maxsize=None)(
-        lambda status, due, kind, closed_on: assignment_status(status=status, due=due, deadline_kind=kind,
-                                                               closed_on=closed_on, extended=False, as_of=as_of,
-                                                               calendar=calendar))
+        lambda status, due, kind, closed_on, extended: assignment_status(
+            status=status, due=due, deadline_kind=kind, closed_on=closed_on, extended=extended, as_of=as_of,
+            calendar=calendar))
     for t in tasks:
         items = []
-        for a in sorted(assignments.get(t.id, []), key=lambda a: (a.role != "lead", units[a.unit_id].name)):
-            key = status_of(a.status, a.due, t.deadline_kind, a.closed_at and a.closed_at.date())
+        for a, was_extended in sorted(assignments.get(t.id, []), key=lambda p: (p[0].role != "lead",
+                                                                                 units[p[0].unit_id].name)):
+            key = status_of(a.status, a.due, t.deadline_kind, local_day(a.closed_at), was_extended)
             items.append({"unit": units[a.unit_id].name, "unit_ref": units[a.unit_id].ref, "role": a.role,
-                          "due": _iso(a.due), "status": LABELS[key], "status_key": key})
+                          "due": _iso(a.due), "status": LABELS[key], "status_key": key,
+                          "pending_review": a.status == "pending_review", "progress": progress.get(a.id)})
         task_rows.append({
             "ref": t.ref, "section": t.section, "content": t.content, "output": t.output,
             "leader_in_charge": people[t.leader_in_charge_id].name if t.leader_in_charge_id else None,
@@ -76,9 +84,30 @@ def directive_detail(*, session: Session, directive: Directive, as_of: date, cal
     return {**_directive_json(directive), "leader_in_charge": leader.name if leader else None, "tasks": task_rows}
 
 
+def _extended():
+    """Whether an assignment's deadline was moved by a granted extension (a column expression)."""
+    return (select(func.count()).select_from(Extension)
+            .where(Extension.assignment_id == Assignment.id, Extension.status == "granted")
+            .correlate(Assignment).scalar_subquery() > 0).label("extended")
+
+
+def _latest_progress(session: Session, directive_id) -> dict:
+    """Each assignment's progress as its latest report says."""
+    rows = session.exec(select(Report.assignment_id, Report.progress, Report.submitted_at).join(
+        Assignment, Assignment.id == Report.assignment_id).join(Task).where(Task.directive_id == directive_id)
+        .order_by(Report.submitted_at)).all()
+    return {assignment_id: progress for assignment_id, progress, _ in rows}
+
+
+def local_day(moment: datetime | None) -> date | None:
+    """The day in Hai Phong of a stored (UTC) moment."""
+    return moment.astimezone(TZ).date() if moment else None
+
+
 def _directive_json(d: Directive) -> dict:
     return {
         "id": str(d.id), "number": d.number, "kind": d.kind, "status": d.status, "issued_on": _iso(d.issued_on),
+        "closed_on": _iso(local_day(d.closed_at)),
         "issuer": d.issuer, "signer": d.signer, "subject": d.subject, "implements": d.implements,
         "reminder_policy": d.reminder_policy,
     }

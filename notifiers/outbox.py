@@ -1,34 +1,51 @@
-"""A recipient's digest becomes one outbox row per address, each carrying only what its channel sends."""
+"""A message becomes one outbox row per address of its recipient, each carrying only what its channel sends."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 
-from domain.chase import Digest, message_key
+from domain.chase import Digest, key_for, message_key
 from models.messaging import OutboxStatus
 from models.types import utc
 from notifiers.channels import address
 from notifiers.render import Rendered
 
 
-def outbox_rows(digest: Digest, rendered: Rendered, urls: list[str], *, run_day: date, as_of: datetime,
+def digest_rows(digest: Digest, rendered: Rendered, urls: list[str], *, run_day: date, as_of: datetime,
                 send_at: datetime, quiet: bool) -> list[dict]:
-    """Rows ready for a bulk insert; a recipient without an address gets one `no_contact` row, never silence."""
+    """A run's digest for one recipient."""
     items = [{"task": s.item.task, "kind": s.kind, "assignment_id": s.item.key} for s in digest.steps]
+    key = lambda url: message_key(recipient=digest.recipient, address=url, run_day=run_day,  # noqa: E731
+                                  steps=digest.steps)
+    return _rows(digest.recipient, digest.name, rendered, urls, items, key, run_day=run_day, as_of=as_of,
+                 send_at=send_at, quiet=quiet)
+
+
+def notice_rows(*, recipient: str, name: str, rendered: Rendered, urls: list[str], basis: str, items: list[dict],
+                run_day: date, as_of: datetime, send_at: datetime, quiet: bool = True) -> list[dict]:
+    """A one-off message (a review decision, a closure summary): `basis` names what it is about, once."""
+    key = lambda url: key_for(recipient=recipient, address=url, run_day=run_day, parts=[basis])  # noqa: E731
+    return _rows(recipient, name, rendered, urls, items, key, run_day=run_day, as_of=as_of, send_at=send_at,
+                 quiet=quiet)
+
+
+def _rows(recipient: str, name: str, rendered: Rendered, urls: list[str], items: list[dict],
+          key: Callable[[str], str], *, run_day: date, as_of: datetime, send_at: datetime, quiet: bool) -> list[dict]:
+    """Rows ready for a bulk insert; a recipient without an address gets one `no_contact` row, never silence."""
     rows = []
     for url in dict.fromkeys(urls) or [None]:
         where = address(url) if url else None
         channel = where.channel if where else "none"
-        key = message_key(recipient=digest.recipient, address=url or "", run_day=run_day, steps=digest.steps)
         status, error = OutboxStatus.PENDING, None
         if where is None:
             status, error = OutboxStatus.NO_CONTACT, "chưa có địa chỉ liên hệ (contacts.yaml)"
         elif where.problem:
             status, error = OutboxStatus.DEAD, where.problem
         rows.append({
-            "id": uuid.uuid4(), "idempotency_key": key, "channel": channel, "recipient": digest.recipient,
-            "recipient_name": digest.name, "target": url, "target_display": where.display if where else "",
+            "id": uuid.uuid4(), "idempotency_key": key(url or ""), "channel": channel, "recipient": recipient,
+            "recipient_name": name, "target": url, "target_display": where.display if where else "",
             "run_day": run_day, "respect_quiet_hours": quiet,
             "payload": {"items": items, **_content(channel, rendered)},
             "status": status, "attempts": 0, "next_attempt_at": utc(send_at), "last_error": error,

@@ -55,7 +55,12 @@ def render_digest(digest: Digest, *, facts: dict[str, ItemFacts], as_of: datetim
                "groups": _by_unit(items), "counts": _counts(items), "backlog": digest.backlog[:BACKLOG_LISTED],
                "backlog_total": sum(n for _, n in digest.backlog), "backlog_units": len(digest.backlog)}
     title = _title(escalation, context)
-    base = "escalation" if escalation else "unit"
+    return render_template("escalation" if escalation else "unit", title=title, context=context,
+                           zns_data=_zns_data(digest, items, day), data=_data(digest, items, day, as_of))
+
+
+def render_template(base: str, *, title: str, context: dict, zns_data: dict[str, str], data: dict) -> Rendered:
+    """Every form of one message from the templates `base`.txt.j2 and `base`.html.j2."""
     text = _env.get_template(f"{base}.txt.j2").render(**context, title=title, short=False)
     short = _env.get_template(f"{base}.txt.j2").render(**context, title=title, short=True)
     return Rendered(
@@ -63,8 +68,8 @@ def render_digest(digest: Digest, *, facts: dict[str, ItemFacts], as_of: datetim
         text=nfc_lines(text.replace(BLOCK, "")),
         html=_env.get_template(f"{base}.html.j2").render(**context, title=title),
         zalo_parts=pack([title, *(nfc_lines(b) for b in short.split(BLOCK))], ZALO_TEXT_LIMIT),  # Zalo has no title
-        zns_data=_zns_data(digest, items, day),
-        data=_data(digest, items, day, as_of),
+        zns_data=zns_data,
+        data=data,
     )
 
 
@@ -90,7 +95,7 @@ def _item(steps: list[Step], f: ItemFacts, day: date, calendar: WorkCalendar, pu
         "moved": bool(due and f.due_written and due != f.due_written and not item.period),
         "days_left": left if left is not None and left > 0 else None,
         "days_overdue": -left if left is not None and left < 0 else None,
-        "report_link": f"{public_url.rstrip('/')}/bao-cao/{f.unit_ref}?van-ban={f.directive_id[:8]}",
+        "report_link": f.report_link or f"{public_url.rstrip('/')}/cong-khai",
     }
 
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from conftest import TZ, issue_example, make_cli, write_contacts
-from flows.runtime import planning
+from models.env import planning_of
 from models.chase import plan_chase
 from models.db import session_scope
 from models.messaging import OutboxMessage, ReminderStep
@@ -29,7 +29,7 @@ def at(day: int, month: int = 10, hour: int = 8, minute: int = 0):
 
 def chase(env, as_of, actor="test"):
     with session_scope(env.url) as session:
-        return plan_chase(session=session, as_of=as_of, planning=planning(env), actor=actor)
+        return plan_chase(session=session, as_of=as_of, planning=planning_of(env), actor=actor)
 
 
 def dispatch(env, now, worker="test"):

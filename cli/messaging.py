@@ -10,38 +10,14 @@ import typer
 from rich.table import Table
 
 from cli.app import AsOfOpt, JsonOpt, actor, app
+from cli.flowrun import run_flow
 from cli.output import edge, out, parse_day, parse_moment, print_json
 from config.settings import get_settings
-from domain.errors import InputError
 from domain.policy import TZ
 from domain.reminders import STEP_LABELS
 from domain.text import vn_date, vn_weekday
 from models.env import prepare
 
-
-
-def _run_flow(name: str, *, as_of: str | None, json_: bool, heading: str, **params) -> None:
-    """Run one of dondoc's flows here as if at `as_of`, reporting to the local Prefect server (or a temporary
-    one), and print its summary."""
-    now = parse_moment(as_of)
-    prepare(now=now, actor=actor())  # bad configuration is reported before a flow run is started
-    from flows.prefect_env import use_prefect
-
-    use_prefect(get_settings().state_dir)
-    from prefect.exceptions import FailedRun
-
-    from flows import assign_directive, chase_deadlines, dispatch_outbox
-
-    flows = {"chase": chase_deadlines.chase_deadlines, "dispatch": dispatch_outbox.dispatch_outbox,
-             "assign": assign_directive.assign_directive}
-    try:
-        result = flows[name](as_of=now, **params)
-    except FailedRun as exc:  # the run is failed in the UI with its reason; here it is one line
-        raise InputError(str(exc).split(": ", 1)[-1]) from None
-    if json_:
-        print_json(result)
-    else:
-        out.print(f"{heading} {result['summary']}.")
 
 
 @app.command("chase")
@@ -52,7 +28,7 @@ def chase_cmd(
     json_: JsonOpt = False,
 ):
     """Đôn đốc như lịch 08:00: nhắc việc, báo lãnh đạo việc quá hạn, gửi tin (flow chase_deadlines)."""
-    _run_flow("chase", as_of=as_of, json_=json_, heading="Đôn đốc", dispatch=not no_dispatch)
+    run_flow("chase", as_of=as_of, json_=json_, heading="Đôn đốc", dispatch=not no_dispatch)
 
 
 @app.command("dispatch")
@@ -63,7 +39,7 @@ def dispatch_cmd(
     json_: JsonOpt = False,
 ):
     """Gửi các tin nhắn đang chờ trong hàng đợi, kể cả tin gửi lại sau lỗi (flow dispatch_outbox)."""
-    _run_flow("dispatch", as_of=as_of, json_=json_, heading="Gửi tin", limit=limit)
+    run_flow("dispatch", as_of=as_of, json_=json_, heading="Gửi tin", limit=limit)
 
 
 @app.command("assign")
@@ -74,7 +50,7 @@ def assign_cmd(
     json_: JsonOpt = False,
 ):
     """Gửi thông báo giao nhiệm vụ đã đến lượt (ngay trong giờ làm việc, nếu không thì 08:00 ngày làm việc sau)."""
-    _run_flow("assign", as_of=as_of, json_=json_, heading="Thông báo giao nhiệm vụ", directive=directive)
+    run_flow("assign", as_of=as_of, json_=json_, heading="Thông báo giao nhiệm vụ", directive=directive)
 
 
 @app.command("simulate")

@@ -83,3 +83,32 @@ def _markdown(heading: str, as_of: datetime, planned: ChaseResult | None, sent: 
         if len(planned.messages) > LISTED:
             lines.append(f"\n… và {len(planned.messages) - LISTED} tin khác (xem `dondoc status`).")
     return "\n".join(lines) + "\n"
+
+
+DECISIONS = {"report_accepted": "Chấp nhận báo cáo hoàn thành", "report_returned": "Trả lại báo cáo hoàn thành",
+             "extension_granted": "Đồng ý gia hạn", "extension_refused": "Không đồng ý gia hạn",
+             "assignment_cancelled": "Hủy nhiệm vụ"}
+
+
+def publish_decision(done: dict, sent: DispatchResult, *, as_of: datetime) -> dict:
+    """The artifact of an office decision: what was decided, who was told, and what closed with it."""
+    heading = f"{DECISIONS[done['what']]}: văn bản {done['directive']}, mục {done['task']}, {done['unit']}"
+    lines = [f"# {md_cell(heading)}", "", f"- **Lúc:** {vn_date(as_of.astimezone(TZ).date())} {as_of.astimezone(TZ):%H:%M}",
+             f"- **Tình trạng lượt giao:** {md_cell(done['status'])}"
+             + (f", hạn {vn_date(done['due'])}" if done["due"] else ""),
+             f"- **Tin nhắn:** đã gửi {sent.count('sent')}, lỗi {sent.count('failed')}, "
+             f"không gửi được {sent.count('dead')}"]
+    if done["tasks_closed"]:
+        lines.append(f"- **Nhiệm vụ đã đóng:** mục {', '.join(done['tasks_closed'])}")
+    summary = done["summary"]
+    if summary:
+        counts = summary["counts"]
+        lines += ["", f"## Văn bản {md_cell(summary['directive'])} đã hoàn thành", "",
+                  f"Đúng hạn {counts['done_on_time']}, quá hạn {counts['done_late']}, đã hủy {counts['cancelled']}; "
+                  f"tỷ lệ đúng hạn {summary['on_time_rate']}. Báo cáo tổng kết đã gửi cơ quan ban hành.", "",
+                  "| Mục | Đơn vị chủ trì | Kết quả | Ngày |", "|---|---|---|---|"]
+        lines += [f"| {md_cell(t['ref'])} | {md_cell(a['unit'])} | {a['label']} | {vn_date(a['closed_on'])} |"
+                  for t in summary["tasks"] for a in t["assignments"]]
+    key = "directive-closed" if summary else "office-decision"
+    create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description=heading)
+    return {**{k: v for k, v in done.items() if k != "summary"}, "heading": heading, "sent": sent.count("sent")}

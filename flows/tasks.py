@@ -1,4 +1,4 @@
-"""The batch tasks the messaging flows share: plan a run's steps and messages, and send what is due.
+"""The batch tasks the flows share: plan a run's steps and messages, send what is due, record a decision.
 
 Each is one task run whatever the number of units, because Prefect records every task run.
 """
@@ -6,15 +6,16 @@ Each is one task run whatever the number of units, because Prefect records every
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from models.env import planning_of
 from models.chase import ChaseResult, plan_chase
 from models.db import session_scope
-from models.env import Env
+from models.env import Env, planning_of
+from models.reports import Decision
 from notifiers.dispatcher import DispatchResult, dispatch_due
 
 
@@ -40,3 +41,20 @@ def send_due_messages(env: Env, as_of: datetime, actor: str, limit: int | None =
     get_run_logger().info("đã thử gửi %d tin: %d gửi được, %d chờ gửi lại, %d không gửi được", result.attempted,
                           result.count("sent"), result.count("failed"), result.count("dead"))
     return result
+
+
+# Not retried: a decision a person asked for either happens once or fails with its reason for them to see.
+@task(name="record-decision", cache_policy=NO_CACHE)
+def record_decision(env: Env, decide: Callable[..., Decision], now: datetime) -> dict:
+    """Run one office decision (review, extension, cancellation) and say what it did."""
+    with session_scope(env.url) as session:
+        decision = decide(session=session, planning=planning_of(env), now=now)
+        w = decision.work
+        summary = {"what": decision.what, "directive": w.directive.number, "task": w.task.ref, "unit": w.unit.name,
+                   "assignment": str(w.assignment.id), "status": w.assignment.status,
+                   "due": w.assignment.due.isoformat() if w.assignment.due else None,
+                   "tasks_closed": decision.closure.tasks if decision.closure else [],
+                   "directive_closed": decision.closure.directive if decision.closure else None,
+                   "summary": decision.closure.summary if decision.closure else None}
+    get_run_logger().info("%s: %s, mục %s, %s", decision.what, summary["directive"], summary["task"], summary["unit"])
+    return summary

@@ -36,13 +36,13 @@ _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
 
 def read_appendix(path: Path) -> list[dict]:
     """Task dicts from the first sheet; section rows (Roman STT, no unit) label the rows after them."""
-    rows = _rows(path)
+    rows = sheet_rows(path)
     header_at, columns = _find_header(rows, path.name)
     tasks: list[dict] = []
     problems: list[Problem] = []
     section: str | None = None
     for raw in rows[header_at + 1:]:
-        row = {columns[i]: _cell(v) for i, v in enumerate(raw) if i in columns and _cell(v)}
+        row = {columns[i]: cell_text(v) for i, v in enumerate(raw) if i in columns and cell_text(v)}
         row.pop("_note", None)
         if not row:
             continue
@@ -64,7 +64,7 @@ def read_appendix(path: Path) -> list[dict]:
     return tasks
 
 
-def _rows(path: Path) -> list[tuple]:
+def sheet_rows(path: Path) -> list[tuple]:
     if not zipfile.is_zipfile(path):
         raise InputError(f"{path.name}: không phải tệp XLSX (Excel 2007 trở lên); tệp .xls cũ hãy lưu lại thành .xlsx")
     try:
@@ -80,12 +80,12 @@ def _find_header(rows: list[tuple], name: str) -> tuple[int, dict[int, str]]:
         columns: dict[int, str] = {}
         unknown: list[str] = []
         for i, value in enumerate(raw):
-            text = fold(_cell(value))
+            text = fold(cell_text(value))
             if not text:
                 continue
             field = next((f for words, f in COLUMNS if words in text), None)
             if field is None:
-                unknown.append(_cell(value))
+                unknown.append(cell_text(value))
             elif field not in columns.values():
                 columns[i] = field
         if {"ref", "content"} <= set(columns.values()):
@@ -98,7 +98,7 @@ def _find_header(rows: list[tuple], name: str) -> tuple[int, dict[int, str]]:
     raise InputError(f"{name}: không tìm thấy dòng tiêu đề (cần các cột {', '.join(REQUIRED.values())})")
 
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
     """A cell as text; dates typed as Excel dates read back as D/M/YYYY, the way people write them."""
     if value is None:
         return ""

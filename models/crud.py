@@ -134,3 +134,15 @@ def find_directive(*, session: Session, ref: str) -> Directive:
         raise NotFoundError(f"“{ref}” khớp nhiều văn bản: {listing}. Hãy dùng mã")
     return matches[0]
 
+
+
+def find_unit(*, session: Session, registry: Registry, name: str) -> Unit:
+    """A unit by its name as people write it (the registry's matching: diacritics, abbreviations, OCR damage)."""
+    resolved = registry.resolve(name)
+    if resolved.kind != "unit":
+        raise NotFoundError(f"“{name}” là {'một nhóm' if resolved.kind == 'group' else 'cách gọi chung'}, "
+                            "không phải một đơn vị: hãy ghi tên đơn vị cụ thể")
+    unit = session.exec(select(Unit).where(Unit.ref == resolved.units[0])).first()
+    if unit is None:
+        raise NotFoundError(f"đơn vị “{resolved.name}” chưa có trong cơ sở dữ liệu")
+    return unit

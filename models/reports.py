@@ -219,3 +219,52 @@ def _reason(reason: str | None, *, required: bool, what: str) -> str | None:
 
 def _local_day(moment: datetime) -> date:
     return pendulum.instance(moment).in_timezone(TZ).date()
+
+
+def find_by_id(*, session: Session, model, ref: str, what: str):
+    """A row by its id, or by the first 8+ characters of it (as the CLI and the artifacts show ids)."""
+    ref = (ref or "").strip().lower()
+    try:
+        row = session.get(model, uuid.UUID(ref))
+    except ValueError:
+        row = None
+        if len(ref) >= 8:
+            rows = [r for r in session.exec(select(model)).all() if str(r.id).startswith(ref)]
+            if len(rows) > 1:
+                raise NotFoundError(f"mã “{ref}” khớp nhiều {what}: hãy gõ thêm ký tự") from None
+            row = rows[0] if rows else None
+    if row is None:
+        raise NotFoundError(f"không có {what} mã “{ref}”")
+    return row
+
+
+def find_work_by(*, session: Session, directive: Directive, unit: Unit, task_ref: str) -> Work:
+    """A unit's assignment on a directive's task, named as people name them."""
+    row = session.exec(select(Assignment, Task).join(Task, Assignment.task_id == Task.id).where(
+        Task.directive_id == directive.id, Task.ref == nfc(task_ref), Assignment.unit_id == unit.id)).first()
+    if row is None:
+        raise NotFoundError(f"{unit.name} không được giao mục {task_ref} của văn bản {directive.number}")
+    return Work(row[0], row[1], directive, unit)
+
+
+def waiting_decisions(*, session: Session, directive_id: uuid.UUID | None = None) -> dict[str, list[dict]]:
+    """Completion reports and extension requests that wait for the office, oldest first."""
+    reports = select(Report, Assignment, Task, Directive, Unit).join(Assignment, Report.assignment_id == Assignment.id)
+    extensions = select(Extension, Assignment, Task, Directive, Unit).join(Assignment,
+                                                                          Extension.assignment_id == Assignment.id)
+    out = {}
+    for name, query, where in (("reports", reports, (Report.claims_completion, Report.review_status == ReviewStatus.SUBMITTED)),
+                               ("extensions", extensions, (Extension.status == ExtensionStatus.REQUESTED,))):
+        query = (query.join(Task, Assignment.task_id == Task.id).join(Directive, Task.directive_id == Directive.id)
+                 .join(Unit, Assignment.unit_id == Unit.id).where(*where))
+        if directive_id is not None:
+            query = query.where(Directive.id == directive_id)
+        rows = session.exec(query).all()
+        out[name] = [{"id": str(row.id), "directive": d.number, "task": t.ref, "unit": u.name,
+                      "at": (row.submitted_at if name == "reports" else row.requested_at).isoformat(),
+                      "due": a.due.isoformat() if a.due else None,
+                      **({"progress": row.progress, "done": row.done_text} if name == "reports"
+                         else {"requested_due": row.requested_due.isoformat(), "reason": row.reason})}
+                     for row, a, t, d, u in sorted(rows, key=lambda r: r[0].submitted_at if name == "reports"
+                                                   else r[0].requested_at)]
+    return out

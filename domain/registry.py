@@ -23,6 +23,7 @@ _ABBREVIATIONS = [
     (r"\bmat tran to quoc viet nam\b", "mat tran to quoc"),
     (r"\bdbqh\b", "dai bieu quoc hoi"),
     (r"\btp\b", "thanh pho"),
+    (r"\bthanh pho hai phong\b", "thanh pho"),  # the city's own bodies, named with the city or without
     (r"\b(?:khcn|kh cn|khoa hoc cong nghe)\b", "khoa hoc va cong nghe"),
     (r"\b(?:gddt|gd dt|giao duc dao tao)\b", "giao duc va dao tao"),
     (r"\b(?:nnmt|nn mt|nong nghiep moi truong)\b", "nong nghiep va moi truong"),

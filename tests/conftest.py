@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pendulum
@@ -193,3 +194,50 @@ def issue_example(settings, name: str = "002-cong-van-du-thao.yaml", *, number: 
         issue_draft(env=env, ref=result.directive_id, number=number, issued_on=issued_at.date(), actor="test",
                     now=issued_at)
     return env
+
+
+# --- The web pages in a real browser ----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's own browser builds are never downloaded: Debian's Chromium, headless, nothing to the network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = ROOT / "test-screenshots"  # screenshots for a person to review (not in git)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run must install the Debian packages chromium and "
+                        "fonts-dejavu-core")
+        pytest.skip("Chromium is not installed (/usr/bin/chromium): apt-get install chromium fonts-dejavu-core")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def serve_app(app):
+    """The web app under uvicorn in a thread, on a free port of 127.0.0.1; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -8,7 +8,6 @@ import threading
 from collections import Counter
 
 import pendulum
-import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pendulum
 import pytest
@@ -29,7 +30,9 @@ def _read(query):
     async def run():
         async with get_client() as client:
             return await query(client)
-    return asyncio.run(run())
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def artifact(key: str):

@@ -6,16 +6,11 @@ confirmation; anyone opens Ba công khai on a desktop. Full-page screenshots go 
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from pathlib import Path
-
 import pendulum
 import pytest
 from sqlmodel import select
 
-from conftest import ROOT, TZ, _free_port, issue_example
+from conftest import SHOTS, TZ, issue_example, serve_app
 from domain.report_form import validate_report
 from intake.service import import_directive, load_plan
 from models.chase import plan_chase
@@ -30,10 +25,6 @@ from web import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright's own browser builds are never downloaded: Debian's Chromium, headless, nothing to the network.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = ROOT / "test-screenshots"
 NOW = pendulum.datetime(2025, 9, 29, 10, tz=TZ)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "vi-VN"}
@@ -59,21 +50,6 @@ tasks:
 """
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed: .ci/run must install the Debian packages chromium and "
-                        "fonts-dejavu-core")
-        pytest.skip("Chromium is not installed (/usr/bin/chromium): apt-get install chromium fonts-dejavu-core")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def city(sqlite_settings, tmp_path):
     """Seed 002 issued and chased on 29/9/2025 08:00, and a smaller plan with a few reports in."""
@@ -96,21 +72,8 @@ def city(sqlite_settings, tmp_path):
 
 @pytest.fixture
 def server(city):
-    """The app under uvicorn in a thread, on a free port of 127.0.0.1."""
-    import uvicorn
-
-    port = _free_port()
-    app = create_app(settings=city.settings, clock=lambda: NOW)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(settings=city.settings, clock=lambda: NOW)) as url:
+        yield url
 
 
 def report_path(env, unit: str, number: str) -> str:

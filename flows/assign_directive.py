@@ -11,7 +11,7 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import publish_run
-from flows.runtime import actor, directive_id, moment
+from flows.runtime import actor, directive_id, moment, record_request
 from flows.tasks import plan_messages, send_due_messages
 from models.env import prepare
 
@@ -26,6 +26,7 @@ def assign_directive(
     now, who = moment(as_of), actor()
     try:
         env = prepare(now=now, actor=who)
+        record_request(env, now)
         target = directive_id(env, directive) if directive else None
         planned = plan_messages(env, now, who, directive_id=target, unnotified_only=True)
         sent = send_due_messages(env, now, who)

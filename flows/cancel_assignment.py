@@ -11,7 +11,7 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import publish_decision
-from flows.runtime import actor, moment
+from flows.runtime import actor, moment, record_request
 from flows.tasks import record_decision, send_due_messages
 from models.crud import find_directive, find_unit
 from models.env import prepare
@@ -29,6 +29,7 @@ def cancel_assignment(
     now, who = moment(as_of), actor()
     try:
         env = prepare(now=now, actor=who)
+        record_request(env, now)
 
         def decide(*, session, planning, now):
             work = find_work_by(session=session, directive=find_directive(session=session, ref=directive),

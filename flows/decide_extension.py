@@ -11,7 +11,7 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import publish_decision
-from flows.runtime import actor, moment
+from flows.runtime import actor, moment, record_request
 from flows.tasks import record_decision, send_due_messages
 from models.env import prepare
 from models.reporting import Extension
@@ -30,6 +30,7 @@ def decide_extension(
     now, who = moment(as_of), actor()
     try:
         env = prepare(now=now, actor=who)
+        record_request(env, now)
 
         def decide(*, session, planning, now):
             found = find_by_id(session=session, model=Extension, ref=extension, what="đề nghị gia hạn")

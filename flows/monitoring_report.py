@@ -19,7 +19,7 @@ from domain.errors import DondocError
 from domain.monitoring import (MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, key_figures, monitoring_sheets,
                                summary_markdown, warning_list, with_buckets)
 from domain.text import vn_date
-from flows.runtime import actor, moment
+from flows.runtime import actor, moment, record_request
 from flows.tasks import send_due_messages
 from flows.workbook import write_workbook
 from models.db import engine_for, session_scope
@@ -96,6 +96,7 @@ def monitoring_report(
     now, who = moment(as_of), actor()
     try:
         env = prepare(now=now, actor=who)
+        record_request(env, now)
         m = compute_monitoring(env, now.date(), month or now.date())
         queued = send_warning_lists(env, m, now, who) if send_warnings else 0
         sent = send_due_messages(env, now, who) if queued else None

@@ -102,13 +102,19 @@ def publish_decision(done: dict, sent: DispatchResult, *, as_of: datetime) -> di
         lines.append(f"- **Nhiệm vụ đã đóng:** mục {', '.join(done['tasks_closed'])}")
     summary = done["summary"]
     if summary:
-        counts = summary["counts"]
-        lines += ["", f"## Văn bản {md_cell(summary['directive'])} đã hoàn thành", "",
-                  f"Đúng hạn {counts['done_on_time']}, quá hạn {counts['done_late']}, đã hủy {counts['cancelled']}; "
-                  f"tỷ lệ đúng hạn {summary['on_time_rate']}. Báo cáo tổng kết đã gửi cơ quan ban hành.", "",
-                  "| Mục | Đơn vị chủ trì | Kết quả | Ngày |", "|---|---|---|---|"]
-        lines += [f"| {md_cell(t['ref'])} | {md_cell(a['unit'])} | {a['label']} | {vn_date(a['closed_on'])} |"
-                  for t in summary["tasks"] for a in t["assignments"]]
+        lines += ["", closure_markdown(summary, level="##")]
     key = "directive-closed" if summary else "office-decision"
     create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description=heading)
     return {**{k: v for k, v in done.items() if k != "summary"}, "heading": heading, "sent": sent.count("sent")}
+
+
+def closure_markdown(summary: dict, *, level: str = "#") -> str:
+    """A closed directive's outcome per task and lead unit, as the issuer was told it."""
+    counts = summary["counts"]
+    lines = [f"{level} Văn bản {md_cell(summary['directive'])} đã hoàn thành", "",
+             f"Đúng hạn {counts['done_on_time']}, quá hạn {counts['done_late']}, đã hủy {counts['cancelled']}; "
+             f"tỷ lệ đúng hạn {summary['on_time_rate']}. Báo cáo tổng kết đã gửi cơ quan ban hành.", "",
+             "| Mục | Đơn vị chủ trì | Kết quả | Ngày |", "|---|---|---|---|"]
+    lines += [f"| {md_cell(t['ref'])} | {md_cell(a['unit'])} | {a['label']} | {vn_date(a['closed_on'])} |"
+              for t in summary["tasks"] for a in t["assignments"]]
+    return "\n".join(lines) + "\n"

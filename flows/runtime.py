@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 
 import pendulum
-from prefect.runtime import flow_run
+from prefect import get_client
+from prefect.runtime import deployment, flow_run
 
 from domain.policy import TZ
-from models.crud import find_directive
+from models.crud import create_event, find_directive
 from models.db import session_scope
 from models.env import Env
 
@@ -30,3 +31,46 @@ def actor() -> str:
 def directive_id(env: Env, ref: str) -> uuid.UUID:
     with session_scope(env.url) as session:
         return find_directive(session=session, ref=ref).id
+
+
+def record_request(env: Env, now: datetime) -> None:
+    """Audit: which flow run asked for what (its parameters), before it does anything."""
+    params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (flow_run.get_parameters() or {}).items()}
+    with session_scope(env.url) as session:
+        create_event(session=session, at=now, actor=actor(), action=f"flow.{flow_run.get_flow_name() or 'local'}",
+                     entity="flow_run", reason=deployment.name or None,
+                     data={"flow_run": flow_run.get_id(), "flow_run_name": flow_run.get_name(),
+                           "parameters": params})
+
+
+def name_run(name: str) -> None:
+    """Give the running flow run a name that says what it did (operators read the runs list, not the logs)."""
+    run_id = flow_run.get_id()
+    if not run_id:
+        return
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(uuid.UUID(run_id), name=name[:200])
+
+
+def run_shards(deployment_name: str, parameter_sets: list[dict], *, timeout: float = 3600) -> list[str]:
+    """Start one run of a deployment per parameter set, for the work pool's workers to share, and wait for
+    all of them; returns their final states' names."""
+    import time
+
+    from prefect.deployments import run_deployment
+
+    runs = [run_deployment(deployment_name, parameters=p, timeout=0, as_subflow=True) for p in parameter_sets]
+    deadline, states = time.monotonic() + timeout, {}
+    with get_client(sync_client=True) as client:
+        while len(states) < len(runs) and time.monotonic() < deadline:
+            for run in runs:
+                state = client.read_flow_run(run.id).state
+                if state is not None and state.is_final():
+                    states[run.id] = state.name
+            time.sleep(1)
+    return [states.get(run.id, "chưa xong") for run in runs]
+
+
+def in_deployment() -> bool:
+    """Whether this flow runs from a deployment (a worker or `make run`), where other deployments can be run."""
+    return deployment.get_id() is not None

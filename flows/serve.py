@@ -104,9 +104,14 @@ def _register_examples() -> None:
 def _serve() -> None:
     from prefect import serve
 
+    from flows.alerts import ensure_alerts
     from flows.deployments import deployments
 
-    serve(*deployments(), print_starting_message=False)
+    served = deployments()
+    for deployment in served:  # the automations name the alert deployment: it must exist first
+        deployment.apply()
+    ensure_alerts()
+    serve(*served, print_starting_message=False)
 
 
 def _stop(process: subprocess.Popen, what: str) -> None:

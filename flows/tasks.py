@@ -10,8 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from prefect import get_run_logger, task
+from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
+from flows.alerts import DEAD_LETTERS
 from models.chase import ChaseResult, plan_chase
 from models.db import session_scope
 from models.env import Env, planning_of
@@ -34,12 +36,18 @@ def plan_messages(env: Env, as_of: datetime, actor: str, directive_id: uuid.UUID
 
 # Sending is not retried here: a failed message is retried by the outbox, with backoff, in a later run.
 @task(name="send-due-messages", cache_policy=NO_CACHE)
-def send_due_messages(env: Env, as_of: datetime, actor: str, limit: int | None = None) -> DispatchResult:
-    """Send every outbox row due at as_of, with bounded concurrency."""
+def send_due_messages(env: Env, as_of: datetime, actor: str, limit: int | None = None,
+                      shard: tuple[int, int] = (0, 1)) -> DispatchResult:
+    """Send every outbox row due at as_of (of one share of the recipients), with bounded concurrency."""
     result = dispatch_due(url=env.url, now=as_of, settings=env.settings, calendar=env.calendar,
-                          policy=env.policies["default"], worker=actor, limit=limit)
+                          policy=env.policies["default"], worker=actor, limit=limit, shard=shard)
     get_run_logger().info("đã thử gửi %d tin: %d gửi được, %d chờ gửi lại, %d không gửi được", result.attempted,
                           result.count("sent"), result.count("failed"), result.count("dead"))
+    if result.count("dead"):  # an automation (flows/alerts.py) tells the operators
+        dead = [p for p in result.problems if p["status"] == "dead"]
+        summary = "; ".join(f"{p['recipient']} ({p['channel']}): {p['error']}" for p in dead[:5])
+        emit_event(DEAD_LETTERS, resource={"prefect.resource.id": "dondoc.outbox"},
+                   payload={"dead": len(dead), "summary": f"{len(dead)} tin không gửi được: {summary}"[:1500]})
     return result
 
 

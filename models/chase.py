@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from domain.chase import Decision, Digest, ItemFacts, Tracked, decide, digests
+from domain.reminders import KINDS, Step, ref_order
 from domain.errors import InputError
 from domain.policy import TZ, ReminderPolicy, send_window
 from domain.reminders import Item
@@ -30,7 +31,7 @@ from models.outbox import insert_ignoring_duplicates, insert_outbox
 from models.recipients import addresses
 from models.types import TZDateTime, utc
 from models.units import Person, Unit
-from notifiers.outbox import digest_rows
+from notifiers.outbox import digest_rows, notice_rows
 from notifiers.render import render_digest
 
 A, T, D, U = Assignment.__table__, Task.__table__, Directive.__table__, Unit.__table__
@@ -88,9 +89,10 @@ def take_lock(*, session: Session, name: str, holder: str, now: datetime) -> Non
 
 
 def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, ReminderPolicy],
-                    directive_id: uuid.UUID | None = None, unnotified_only: bool = False
-                    ) -> tuple[list[Tracked], dict[str, ItemFacts]]:
-    """Open assignments of issued directives whose next action has come, with what their messages say."""
+                    directive_id: uuid.UUID | None = None, unnotified_only: bool = False,
+                    assignment_ids: list[uuid.UUID] | None = None) -> tuple[list[Tracked], dict[str, ItemFacts]]:
+    """Open assignments of issued directives whose next action has come (or those named), with what their
+    messages say."""
     # recurring tasks: the last period a (not returned) report covers
     R = Report.__table__
     reported = (select(R.c.assignment_id, func.max(R.c.period_end).label("until"))
@@ -104,9 +106,12 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
                reported.c.until.label("reported_until"))
         .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id)
                      .outerjoin(reported, reported.c.assignment_id == A.c.id))
-        .where(A.c.status == AssignmentStatus.OPEN, D.c.status == DirectiveStatus.ISSUED,
-               A.c.next_action_at <= utc(as_of))
+        .where(A.c.status == AssignmentStatus.OPEN, D.c.status == DirectiveStatus.ISSUED)
     )
+    if assignment_ids is None:
+        query = query.where(A.c.next_action_at <= utc(as_of))
+    else:
+        query = query.where(A.c.id.in_(assignment_ids))
     if directive_id is not None:
         query = query.where(D.c.id == directive_id)
     if unnotified_only:
@@ -205,3 +210,40 @@ def _move_watermarks(session: Session, decisions: list[Decision], as_of: datetim
         "b_next": utc(d.next_at) if d.next_at else None,
         "b_notified": moment if any(s.kind == "notice" for s in d.steps) else None,
     } for d in decisions])
+
+
+def resend_latest(*, session: Session, planning: Planning, unit: Unit, now: datetime, actor: str,
+                  directive_id: uuid.UUID | None = None) -> list[dict]:
+    """The unit's latest digest (the steps of its latest run), rendered anew and queued to its current
+    addresses: for a unit that says it got nothing, or whose address was wrong. Returns the new rows."""
+    S = ReminderStep.__table__
+    mine = select(A.c.id).join(T, A.c.task_id == T.c.id).where(A.c.unit_id == unit.id, A.c.status == AssignmentStatus.OPEN)
+    if directive_id is not None:
+        mine = mine.where(T.c.directive_id == directive_id)
+    latest = session.execute(select(func.max(S.c.planned_at)).where(S.c.assignment_id.in_(mine),
+                                                                     S.c.kind != "escalation")).scalar()
+    if latest is None:
+        raise InputError(f"{unit.name} chưa có tin nhắn nào để gửi lại (hoặc mọi nhiệm vụ đã đóng)")
+    steps = session.execute(select(S.c.assignment_id, S.c.kind, S.c.step_at).where(
+        S.c.assignment_id.in_(mine), S.c.planned_at == latest, S.c.kind != "escalation")).all()
+    tracked, facts = due_assignments(session=session, as_of=now, policies=planning.policies,
+                                     assignment_ids=list({a for a, _, _ in steps}))
+    items = {t.item.key: t.item for t in tracked}
+    digest = Digest("unit", unit.name, tuple(sorted(
+        (Step(pendulum.instance(at).in_timezone(TZ), kind, items[str(a)]) for a, kind, at in steps if str(a) in items),
+        key=lambda s: (ref_order(s.item.task), KINDS.index(s.kind)))))
+    facts = with_links(session=session, facts=facts, keys=set(items), planning=planning, now=now)
+    rendered = render_digest(digest, facts=facts, as_of=now, calendar=planning.calendar, public_url=planning.public_url)
+    urls = addresses(session=session, planning=planning, recipients=[("unit", unit.name)])[f"unit:{unit.name}"]
+    rows = notice_rows(recipient=digest.recipient, name=unit.name, rendered=rendered, urls=urls,
+                       basis=f"resend:{latest.isoformat()}:{int(now.timestamp())}", run_day=_day(now), as_of=now,
+                       send_at=send_window(now, calendar=planning.calendar, policy=planning.default_policy),
+                       items=[{"task": s.item.task, "kind": s.kind, "assignment_id": s.item.key} for s in digest.steps])
+    insert_outbox(session=session, rows=rows)
+    create_event(session=session, at=now, actor=actor, action="digest.resent", entity="unit", entity_id=unit.id,
+                 data={"of_run": latest.isoformat(), "messages": len(rows)})
+    return rows
+
+
+def _day(moment: datetime):
+    return pendulum.instance(moment).in_timezone(TZ).date()

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pendulum
 from sqlmodel import Session, col, select
 
+from domain.errors import ConflictError
 from domain.policy import TZ
 from models.crud import create_event
 from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
@@ -105,3 +106,31 @@ def outcome(a: Assignment) -> str:
 
 def _day(moment: datetime) -> date:
     return pendulum.instance(moment).in_timezone(TZ).date()
+
+
+def close_directive(*, session: Session, planning: Planning, directive: Directive, reason: str, by: str,
+                    now: datetime) -> Closure:
+    """Close a directive by decision: whatever is still open is cancelled (each unit is told), then it closes."""
+    from models.reports import cancel_assignment, find_work  # the cancellation closes the tasks it completes
+
+    if directive.status != DirectiveStatus.ISSUED:
+        raise ConflictError(f"văn bản {directive.number or 'dự thảo'} không ở trạng thái đang thực hiện")
+    open_leads = session.exec(select(Assignment).join(Task).where(
+        Task.directive_id == directive.id, Assignment.role == "lead",
+        col(Assignment.status).in_([AssignmentStatus.OPEN, AssignmentStatus.PENDING_REVIEW]))).all()
+    closure = Closure()
+    for a in open_leads:
+        decision = cancel_assignment(session=session, planning=planning, work=find_work(session=session,
+                                     assignment_id=a.id), reason=reason, by=by, now=now)
+        closure.tasks += decision.closure.tasks if decision.closure else []
+    # tasks an operator never gave a unit (held) close with the directive
+    for task in session.exec(select(Task).where(Task.directive_id == directive.id, col(Task.closed_at).is_(None))).all():
+        task.closed_at = now
+        session.add(task)
+    session.flush()
+    if directive.status == DirectiveStatus.ISSUED:
+        closure.directive, closure.summary = directive.number, _close(session, planning, directive, now, by)
+    else:
+        closure.directive = directive.number
+        closure.summary = directive_summary(session=session, directive=directive, now=now)
+    return closure

@@ -52,6 +52,7 @@ class Planning:
     office_contacts: dict[str, list[str]]  # issuing offices that are not units: folded name → URLs
     link_key: bytes  # signs the units' report links
     link_days: int = 90
+    operators: tuple[str, ...] = ()  # the city office's operators, told when something needs them
 
     @property
     def default_policy(self) -> ReminderPolicy:
@@ -59,7 +60,9 @@ class Planning:
 
 
 def planning_of(env: Env) -> Planning:
-    offices = load_contacts(env.settings).get("offices") or {}
+    contacts = load_contacts(env.settings)
+    offices = contacts.get("offices") or {}
     return Planning(env.registry, env.calendar, env.policies, env.settings.public_url,
                     {name_key(str(k)): [str(u) for u in v or []] for k, v in offices.items()},
-                    load_link_key(env.settings), env.settings.link_days)
+                    load_link_key(env.settings), env.settings.link_days,
+                    tuple(str(u) for u in contacts.get("operators") or []))

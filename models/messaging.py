@@ -36,6 +36,7 @@ class OutboxMessage(SQLModel, table=True):
     target_display: str = Field(default="", max_length=300, description="The URL with its secrets masked")
     run_day: date | None = Field(default=None, description="The local day of the run that decided it")
     respect_quiet_hours: bool = True
+    shard: int = Field(default=0, description="0–1023 from the recipient: dispatchers may split the outbox by it")
     payload: dict = Field(default_factory=dict, sa_type=JSON)
     status: str = Field(default=OutboxStatus.PENDING, max_length=20)
     attempts: int = 0

@@ -18,7 +18,7 @@ from notifiers.render import render_template
 
 
 def send_notice(*, session: Session, planning: Planning, kind: str, name: str, template: str, title: str,
-                context: dict, basis: str, items: list[dict], now: datetime) -> int:
+                context: dict, basis: str, items: list[dict], now: datetime, quiet: bool = True) -> int:
     """Render `template` for recipient (`kind`, `name`) and queue it to each of its addresses; returns rows."""
     day = pendulum.instance(now).in_timezone(TZ).date()
     recipient = f"{kind}:{name}"
@@ -28,9 +28,9 @@ def send_notice(*, session: Session, planning: Planning, kind: str, name: str, t
                                data={"type": template, "recipient": {"kind": kind, "name": name},
                                      "run_day": day.isoformat(), **_json_safe(context)})
     urls = addresses(session=session, planning=planning, recipients=[(kind, name)]).get(recipient, [])
+    send_at = send_window(now, calendar=planning.calendar, policy=planning.default_policy) if quiet else now
     rows = notice_rows(recipient=recipient, name=name, rendered=rendered, urls=urls, basis=basis, items=items,
-                       run_day=day, as_of=now, send_at=send_window(now, calendar=planning.calendar,
-                                                                   policy=planning.default_policy))
+                       run_day=day, as_of=now, send_at=send_at, quiet=quiet)
     return insert_outbox(session=session, rows=rows)
 
 

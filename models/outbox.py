@@ -35,8 +35,11 @@ def insert_outbox(*, session: Session, rows: list[dict]) -> int:
 
 
 def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelta, in_office_hours: bool,
-                 worker: str) -> tuple[str, list[OutboxMessage]]:
-    """Take up to `limit` rows due at `now` for this worker; a claim whose lease ran out is taken back."""
+                 worker: str, shard: tuple[int, int] = (0, 1)) -> tuple[str, list[OutboxMessage]]:
+    """Take up to `limit` rows due at `now` for this worker; a claim whose lease ran out is taken back.
+
+    `shard` (index, count) keeps to the recipients of one share of the outbox, when workers split it.
+    """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     now_utc = utc(now)
     due = and_(OUTBOX.c.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]), OUTBOX.c.next_attempt_at <= now_utc)
@@ -44,6 +47,9 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
         due = and_(due, OUTBOX.c.respect_quiet_hours.is_(False))
     abandoned = and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_until < now_utc)
     claimable = or_(due, abandoned)
+    index, count = shard
+    if count > 1:
+        claimable = and_(claimable, OUTBOX.c.shard % count == index)
     pick = select(OUTBOX.c.id).where(claimable).order_by(OUTBOX.c.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -83,12 +89,13 @@ def settle_outbox(*, session: Session, token: str, results: list[Settled], now: 
         session.execute(update(OUTBOX).where(OUTBOX.c.id == r.id, mine).values(**values))
 
 
-def outbox_counts(*, session: Session) -> dict[str, dict[str, int]]:
-    """Messages per channel and status."""
+def outbox_counts(*, session: Session, keys: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Messages per channel and status (of the given idempotency keys only, when given)."""
     counts: dict[str, Counter] = {}
-    for channel, status, n in session.execute(
-        select(OUTBOX.c.channel, OUTBOX.c.status, func.count()).group_by(OUTBOX.c.channel, OUTBOX.c.status)
-    ).all():
+    query = select(OUTBOX.c.channel, OUTBOX.c.status, func.count()).group_by(OUTBOX.c.channel, OUTBOX.c.status)
+    if keys is not None:
+        query = query.where(OUTBOX.c.idempotency_key.in_(keys))
+    for channel, status, n in session.execute(query).all():
         counts.setdefault(channel, Counter())[status] = n
     return {channel: dict(c) for channel, c in sorted(counts.items())}
 

@@ -13,7 +13,8 @@ from models.units import Person, Unit
 
 
 def addresses(*, session: Session, planning: Planning, recipients: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Contacts (Apprise URLs) of each recipient `(kind, name)`, keyed `kind:name`; kinds: unit, person, office."""
+    """Contacts (Apprise URLs) of each recipient `(kind, name)`, keyed `kind:name`; kinds: unit, person, office,
+    operator (the city office's operators, from the contacts file)."""
     wanted = set(recipients)
     names = {kind: {n for k, n in wanted if k == kind} for kind in ("unit", "person", "office")}
     units = {n: c for n, c in session.exec(select(Unit.name, Unit.contacts)).all()}
@@ -23,6 +24,7 @@ def addresses(*, session: Session, planning: Planning, recipients: Iterable[tupl
     out |= {f"person:{n}": list(people.get(n) or []) for n in names["person"]}
     for office in names["office"]:
         out[f"office:{office}"] = _office_contacts(office, units, planning)
+    out |= {f"operator:{n}": list(planning.operators) for k, n in wanted if k == "operator"}
     return out
 
 

@@ -30,13 +30,18 @@ class Address:
     problem: str | None = None
 
 
+def instantiate(url: str):
+    """Apprise's plugin for a contact URL, or None; Apprise's complaints (which quote the URL) stay quiet."""
+    with _captured():
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+
+
 @lru_cache(maxsize=4096)
 def address(url: str) -> Address:
     """What a contact URL is; an unusable one says why, without echoing its secrets."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     channel = CHANNELS.get(scheme, "other")
-    with _captured():
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = instantiate(url)
     if plugin is None:
         return Address(url, channel, f"{scheme or '?'}://…", "địa chỉ liên hệ không hợp lệ (Apprise không đọc được)")
     return Address(url, channel, plugin.url(privacy=True).split("?", 1)[0][:300])  # options say nothing to people

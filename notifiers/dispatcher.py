@@ -38,8 +38,9 @@ class DispatchResult:
 
 
 def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkCalendar, policy: ReminderPolicy,
-                 worker: str, limit: int | None = None) -> DispatchResult:
-    """Send every row due at `now` (quiet hours respected), batch after batch, until none is left."""
+                 worker: str, limit: int | None = None, shard: tuple[int, int] = (0, 1)) -> DispatchResult:
+    """Send every row due at `now` (quiet hours respected), batch after batch, until none is left; with a
+    `shard` (index, count), only the rows of that share of the recipients."""
     result = DispatchResult()
     secret = settings.zalo_app_secret.get_secret_value() if settings.zalo_app_secret else None
     tokens = ZaloTokens(url, now=now, oauth_url=settings.zalo_oauth_url, app_secret=secret)
@@ -49,7 +50,7 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
         batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - result.attempted)
         with session_scope(url) as session:
             token, rows = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
-                                       worker=worker)
+                                       worker=worker, shard=shard)
         if not rows:
             break
         outcomes = _run(_send_all(rows, tokens, settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -46,12 +47,20 @@ def _rows(recipient: str, name: str, rendered: Rendered, urls: list[str], items:
         rows.append({
             "id": uuid.uuid4(), "idempotency_key": key(url or ""), "channel": channel, "recipient": recipient,
             "recipient_name": name, "target": url, "target_display": where.display if where else "",
-            "run_day": run_day, "respect_quiet_hours": quiet,
+            "run_day": run_day, "respect_quiet_hours": quiet, "shard": shard_of(recipient),
             "payload": {"items": items, **_content(channel, rendered)},
             "status": status, "attempts": 0, "next_attempt_at": utc(send_at), "last_error": error,
             "created_at": utc(as_of),
         })
     return rows
+
+
+SHARDS = 1024
+
+
+def shard_of(recipient: str) -> int:
+    """A stable number for a recipient: the dispatchers of several workers split the outbox by it."""
+    return zlib.crc32(recipient.encode()) % SHARDS
 
 
 def _content(channel: str, r: Rendered) -> dict:

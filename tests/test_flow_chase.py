@@ -144,3 +144,7 @@ def test_a_failing_endpoint_shows_in_the_artifacts_until_it_is_dead_lettered(pre
     assert done["dead"] == 1
     dead = artifact("dispatch-outbox").data
     assert "không gửi được" in dead and "error=503" in dead and "đã thử 2 lần" in dead
+
+
+def flow_run_name(flow_run_id) -> str:
+    return _read(lambda c: c.read_flow_run(flow_run_id)).name

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 from dataclasses import dataclass, field
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -101,6 +103,7 @@ def register(*, work_pool: str, job_env: dict[str, str] | None = None) -> list[s
 
     runners = [flow.from_source(source=str(PROJECT_DIR), entrypoint=spec.entrypoint).to_deployment(
         **_options(spec), job_variables={"env": dict(job_env or {})}) for spec in SPECS]
-    deploy(*runners, work_pool_name=work_pool, build=False, push=False, print_next_steps_message=False,
-           ignore_warnings=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # Prefect prints its own table; the command says what it did
+        deploy(*runners, work_pool_name=work_pool, build=False, push=False, print_next_steps_message=False,
+               ignore_warnings=True)
     return [spec.name for spec in SPECS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Optional
 
 import typer
@@ -29,7 +30,9 @@ def deploy_cmd(
     from flows.alerts import ensure_alerts
     from flows.deployments import register
 
-    names = register(work_pool=work_pool, job_env=job_env)
+    from config.settings import get_settings
+
+    names = register(work_pool=work_pool, job_env=job_env, chase_shards=get_settings().chase_shards)
     alerts = ensure_alerts()
     if json_:
         return print_json({"server": api, "work_pool": work_pool, "deployments": names, "alerts": alerts})
@@ -41,10 +44,34 @@ def _pair(item: str) -> tuple[str, str]:
     key, sep, value = item.partition("=")
     if not sep or not key:
         raise InputError(f"--env “{item}” phải có dạng KEY=VALUE")
-    if any(word in key.upper() for word in ("SECRET", "PASSWORD", "TOKEN")):
-        raise InputError(f"--env {key}: bí mật không ghi vào deployment (ai xem được Prefect UI cũng thấy); "
-                         "đặt nó trong môi trường của worker hoặc một Secret block")
+    secret = any(word in key.upper() for word in ("SECRET", "PASSWORD", "TOKEN")) or re.search(r"://[^/@\s]*:[^/@\s]*@", value)
+    # a Secret block reference is resolved by the worker at run time: the deployment only names the block
+    if secret and not _BLOCK_REFERENCE.fullmatch(value.strip()):
+        raise InputError(f"--env {key}: bí mật không ghi thẳng vào deployment (ai xem được Prefect UI cũng thấy); "
+                         "đặt nó trong môi trường của worker, hoặc dùng Secret block: "
+                         f"{key}={{{{ prefect.blocks.secret.ten-block }}}}")
     return key, value
+
+
+_BLOCK_REFERENCE = re.compile(r"\{\{\s*prefect\.blocks\.secret\.[a-z0-9-]+\s*\}\}")
+
+
+@app.command("migrate")
+@edge
+def migrate_cmd(json_: JsonOpt = False):
+    """Nâng cấp cơ sở dữ liệu lên phiên bản mới nhất (Alembic); các lệnh khác cũng tự làm việc này."""
+    from alembic.script import ScriptDirectory
+
+    from cli.app import actor
+    from cli.output import parse_moment
+    from models.db import alembic_config
+    from models.env import prepare
+
+    env = prepare(now=parse_moment(None), actor=actor())
+    head = ScriptDirectory.from_config(alembic_config(env.url)).get_current_head()
+    if json_:
+        return print_json({"revision": head})
+    out.print(f"Cơ sở dữ liệu ở phiên bản {head} (mới nhất).")
 
 
 def _ensure_pool(name: str) -> None:

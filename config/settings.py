@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(default=200, ge=1, description="Rows claimed at a time")
     dispatch_max_attempts: int = Field(default=6, ge=1, description="Attempts before a message is dead-lettered")
     dispatch_backoff_seconds: int = Field(default=60, ge=1, description="First retry delay; doubles each attempt")
+    chase_shards: int = Field(default=1, ge=1, le=64, description="Workers the scheduled chase shares its sending with")
     dispatch_lease_seconds: int = Field(default=300, ge=10, description="A claim older than this is taken back")
     zalo_api_url: str = "https://openapi.zalo.me"
     zns_api_url: str = "https://business.openapi.zalo.me"

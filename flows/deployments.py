@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
@@ -96,13 +96,16 @@ def deployments() -> list:
     return [load(spec).to_deployment(**_options(spec)) for spec in SPECS]
 
 
-def register(*, work_pool: str, job_env: dict[str, str] | None = None) -> list[str]:
+def register(*, work_pool: str, job_env: dict[str, str] | None = None, chase_shards: int = 1) -> list[str]:
     """Register every deployment on the current Prefect server for a work pool's workers; the workers run the
-    code of this folder (a process pool on the same machine or a shared disk, or the image of compose.yaml)."""
+    code of this folder (a process pool on the same machine or a shared disk, or the image of compose.yaml).
+    The scheduled chase shares its sending among `chase_shards` runs, one per worker."""
     from prefect import deploy, flow
 
+    specs = [replace(s, parameters={"shards": chase_shards}) if s.name == "chase-deadlines" and chase_shards > 1 else s
+             for s in SPECS]
     runners = [flow.from_source(source=str(PROJECT_DIR), entrypoint=spec.entrypoint).to_deployment(
-        **_options(spec), job_variables={"env": dict(job_env or {})}) for spec in SPECS]
+        **_options(spec), job_variables={"env": dict(job_env or {})}) for spec in specs]
     with contextlib.redirect_stdout(io.StringIO()):  # Prefect prints its own table; the command says what it did
         deploy(*runners, work_pool_name=work_pool, build=False, push=False, print_next_steps_message=False,
                ignore_warnings=True)

@@ -1,0 +1,2 @@
+-- Prefect's own database beside dondoc's, on the same PostgreSQL server (compose.yaml).
+CREATE DATABASE prefect OWNER dondoc;

@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
 from flows.runtime import actor, moment, record_request
+from flows.summaries import md_cell
 from flows.tasks import send_due_messages
 from models.db import session_scope
 from models.env import planning_of, prepare
@@ -47,4 +49,6 @@ def alert_operator(
         sent = send_due_messages(env, now, who)
     except DondocError as exc:
         return Failed(message=f"Không báo được người vận hành / alert failed: {exc}")
+    create_markdown_artifact(key="operator-alert", description=WHAT[what],
+                             markdown=f"# {WHAT[what]}\n\n{md_cell(detail)}\n\nĐã báo {sent.count('sent')} địa chỉ.\n")
     return {"messages": queued, "sent": sent.count("sent")}

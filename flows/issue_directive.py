@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from domain.errors import DondocError
 from domain.policy import TZ
 from domain.text import fold
 from flows.assign_directive import assign_directive
+from flows.runtime import moment, record_request
 from flows.summaries import directive_markdown
 from intake.service import ImportResult, import_directive, load_plan
 from models.env import prepare
@@ -57,6 +59,9 @@ def validate_and_register(request: IssueDirectiveRequest, actor: str) -> ImportR
 def issue_directive(request: IssueDirectiveRequest):
     logger = get_run_logger()
     actor = f"prefect:{flow_run.get_id() or 'local'}"
+    with suppress(DondocError):  # a broken configuration is reported by the registration itself, below
+        now = moment(request.as_of)
+        record_request(prepare(now=now, actor=actor), now)
     result = validate_and_register(request, actor)
     if isinstance(result, str):
         logger.error(result)

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import pendulum
+from pydantic_core import to_jsonable_python
 from prefect import get_client
 from prefect.runtime import deployment, flow_run
 
@@ -35,12 +36,21 @@ def directive_id(env: Env, ref: str) -> uuid.UUID:
 
 def record_request(env: Env, now: datetime) -> None:
     """Audit: which flow run asked for what (its parameters), before it does anything."""
-    params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (flow_run.get_parameters() or {}).items()}
+    params = _short(to_jsonable_python(flow_run.get_parameters() or {}, fallback=str))
     with session_scope(env.url) as session:
         create_event(session=session, at=now, actor=actor(), action=f"flow.{flow_run.get_flow_name() or 'local'}",
                      entity="flow_run", reason=deployment.name or None,
                      data={"flow_run": flow_run.get_id(), "flow_run_name": flow_run.get_name(),
                            "parameters": params})
+
+
+def _short(value):
+    """Parameters as the audit log keeps them: a pasted document is cut, not stored whole a second time."""
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v) for v in value]
+    return value[:500] + "…" if isinstance(value, str) and len(value) > 500 else value
 
 
 def name_run(name: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
 
 import pendulum
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.workdays import WorkCalendar
 
 TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
+# Việt Nam keeps UTC+7 all year (no daylight saving): for the many step moments of a chase a fixed offset is
+# exact and far cheaper to build than a zone-aware pendulum DateTime.
+ICT = timezone(timedelta(hours=7), "+07")
 
 
 class ReminderPolicy(BaseModel):
@@ -30,6 +34,7 @@ class ReminderPolicy(BaseModel):
     quiet_hours: bool = Field(default=True, description="Nothing leaves outside office hours of a working day")
 
 
+@lru_cache(maxsize=4096)  # the same for every assignment of a directive, and asked for each of them
 def notice_at(moment: datetime, *, calendar: WorkCalendar, policy: ReminderPolicy) -> datetime:
     """When the assignment notice for something issued at `moment` goes out.
 

@@ -11,10 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import pendulum
-
 from domain.deadlines import period_end
-from domain.policy import TZ, ReminderPolicy, notice_at
+from domain.policy import ICT, ReminderPolicy, notice_at
 from domain.workdays import WorkCalendar
 
 KINDS = ("notice", "before", "due", "overdue", "escalation")
@@ -57,7 +55,8 @@ class Message:
 
 
 def step_moment(day: date, policy: ReminderPolicy) -> datetime:
-    return pendulum.datetime(day.year, day.month, day.day, policy.step_time.hour, policy.step_time.minute, tz=TZ)
+    """The policy's step time on `day`, in Hai Phong."""
+    return datetime(day.year, day.month, day.day, policy.step_time.hour, policy.step_time.minute, tzinfo=ICT)
 
 
 def unit_steps(item: Item, *, issued_at: datetime, until: date, calendar: WorkCalendar,

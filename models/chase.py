@@ -19,7 +19,7 @@ from sqlmodel import Session
 from domain.chase import Decision, Digest, ItemFacts, Tracked, decide, digests
 from domain.reminders import KINDS, Step, ref_order
 from domain.errors import InputError
-from domain.policy import TZ, ReminderPolicy, send_window
+from domain.policy import ICT, TZ, ReminderPolicy, send_window
 from domain.reminders import Item
 from models.crud import create_event
 from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
@@ -102,11 +102,11 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
         select(A.c.id, A.c.role, A.c.due, A.c.planned_until, T.c.ref, T.c.content, T.c.deadline_written,
                T.c.deadline_kind, T.c.due.label("written_due"), T.c.period, T.c.leader_in_charge_id,
                D.c.id.label("directive_id"), D.c.number, D.c.issuer, D.c.issued_at, D.c.reminder_policy,
-               D.c.leader_in_charge_id.label("directive_leader"), U.c.ref.label("unit_ref"), U.c.name.label("unit"),
-               reported.c.until.label("reported_until"))
+               D.c.leader_in_charge_id.label("directive_leader"), D.c.status.label("directive_status"),
+               U.c.ref.label("unit_ref"), U.c.name.label("unit"), reported.c.until.label("reported_until"))
         .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id)
                      .outerjoin(reported, reported.c.assignment_id == A.c.id))
-        .where(A.c.status == AssignmentStatus.OPEN, D.c.status == DirectiveStatus.ISSUED)
+        .where(A.c.status == AssignmentStatus.OPEN)
     )
     if assignment_ids is None:
         query = query.where(A.c.next_action_at <= utc(as_of))
@@ -117,8 +117,11 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
     if unnotified_only:
         query = query.where(A.c.notified_at.is_(None))
     people = dict(session.execute(select(Person.id, Person.name)).all())
-    tracked, facts = [], {}
+    tracked, facts, issued = [], {}, {}
     for r in session.execute(query):
+        # checked here, not in SQL: a directive-status predicate leads the planner to scan every open assignment
+        if r.directive_status != DirectiveStatus.ISSUED:
+            continue
         key = str(r.id)
         periodic = r.deadline_kind in ("ongoing", "recurring")
         item = Item(key=key, task=r.ref, unit=r.unit, role=r.role, due=r.due, period=r.period if periodic else None,
@@ -127,7 +130,9 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
         policy = policies.get(r.reminder_policy)
         if policy is None:
             raise InputError(f"văn bản {r.number} dùng chính sách nhắc việc “{r.reminder_policy}” không còn trong cấu hình")
-        tracked.append(Tracked(item, pendulum.instance(r.issued_at).in_timezone(TZ), r.planned_until, policy))
+        if r.directive_id not in issued:  # the same for every assignment of a directive: converted once
+            issued[r.directive_id] = r.issued_at.astimezone(ICT)
+        tracked.append(Tracked(item, issued[r.directive_id], r.planned_until, policy))
         facts[key] = ItemFacts(str(r.directive_id), r.number, r.ref, r.content, r.deadline_written, r.written_due,
                                r.unit_ref, r.unit)
     return tracked, facts

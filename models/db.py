@@ -41,6 +41,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # a chase touches thousands of pages in one transaction: SQLite's 2 MB default cache spills them to the
+    # WAL mid-transaction and reads them back; 64 MB keeps a 1 M-assignment chase in memory
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

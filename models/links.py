@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from domain.chase import ItemFacts
@@ -42,16 +43,20 @@ def ensure_links(*, session: Session, pairs: set[tuple[str, str]], planning: Pla
         best = current.get((link.unit_id, link.directive_id))
         if best is None or link.expires_at > best.expires_at:
             current[(link.unit_id, link.directive_id)] = link
-    out = {}
+    expires, new = utc(now + timedelta(days=planning.link_days)), []
+    tokens = {key: (link.id, link.expires_at) for key, link in current.items()}
     for unit_ref, directive_id in pairs:
         key = (unit_ids[unit_ref], uuid.UUID(directive_id))
-        if key not in current:
-            current[key] = ReportLink(unit_id=key[0], directive_id=key[1], created_at=now,
-                                      expires_at=now + timedelta(days=planning.link_days))
-            session.add(current[key])
-        out[(unit_ref, directive_id)] = link_url(current[key], planning)
-    session.flush()
-    return out
+        if key not in tokens:
+            tokens[key] = (uuid.uuid4(), expires)
+            new.append({"id": tokens[key][0], "unit_id": key[0], "directive_id": key[1], "created_at": utc(now),
+                        "expires_at": expires, "revoked_at": None, "revoked_by": None})
+    if new:  # one statement: the first reminders of a directive to every commune make hundreds of links
+        session.execute(insert(ReportLink.__table__), new)
+    base = f"{planning.public_url.rstrip('/')}/bao-cao/"
+    return {(unit_ref, directive_id): base + sign_link(*tokens[(unit_ids[unit_ref], uuid.UUID(directive_id))],
+                                                       key=planning.link_key)
+            for unit_ref, directive_id in pairs}
 
 
 def link_url(link: ReportLink, planning: Planning) -> str:

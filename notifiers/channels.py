@@ -11,8 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 import apprise
 from apprise import NotifyFormat
+from apprise.plugins import url_to_dict
 
-from notifiers import zalo
+from notifiers import email_text, pooling, zalo
 from notifiers.delivery import SENT, Outcome, SendContext
 
 CHANNELS = {"mailto": "email", "mailtos": "email", "json": "webhook", "jsons": "webhook", "zalo": "zalo",
@@ -20,6 +21,8 @@ CHANNELS = {"mailto": "email", "mailtos": "email", "json": "webhook", "jsons": "
 KEY_HEADER = "X-Dondoc-Idempotency-Key"
 
 zalo.register()
+pooling.install()
+email_text.install()
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,32 @@ class Address:
 
 
 def instantiate(url: str):
-    """Apprise's plugin for a contact URL, or None; Apprise's complaints (which quote the URL) stay quiet."""
+    """A fresh Apprise plugin for a contact URL, or None; Apprise's complaints (which quote the URL) stay quiet.
+
+    Apprise parses the URL (and formats it for its debug log) on every instantiation: a dispatch sends
+    hundreds of messages to the same addresses, so the parse is done once per URL and only the plugin is new.
+    """
+    recipe = _recipe(url)
+    if recipe is None:
+        return None
+    plugin_class, results = recipe
     with _captured():
-        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        try:
+            plugin = plugin_class(**{k: v.copy() if isinstance(v, (dict, list, set)) else v for k, v in results.items()})
+        except Exception:  # noqa: BLE001  (Apprise's own instantiate treats any failure as an unusable URL)
+            return None
+    return plugin if plugin.enabled else None
+
+
+@lru_cache(maxsize=4096)
+def _recipe(url: str):
+    with _captured():
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin is None:
+            return None
+        results = url_to_dict(url, secure_logging=True)
+    results.update(tag=set(), asset=plugin.asset)
+    return type(plugin), results
 
 
 @lru_cache(maxsize=4096)
@@ -65,15 +91,16 @@ def scrub(text: str, url: str) -> str:
 
 
 def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:
+    plugin = instantiate(url)
+    if plugin is None:
+        return Outcome("permanent", "địa chỉ liên hệ không hợp lệ"), None
     with _captured() as log:
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-        if plugin is None:
-            return Outcome("permanent", "địa chỉ liên hệ không hợp lệ"), None
         if channel in ("zalo", "zns"):
             return _deliver_zalo(plugin, channel, payload, context)
         if channel == "email":
             plugin.headers[KEY_HEADER] = key
-            ok = plugin.notify(body=payload["html"], title=payload["title"], body_format=NotifyFormat.HTML)
+            with email_text.plain_part(payload["html"], payload.get("text")):
+                ok = plugin.notify(body=payload["html"], title=payload["title"], body_format=NotifyFormat.HTML)
         elif channel == "webhook":
             plugin.headers[KEY_HEADER] = key
             plugin.payload_extras.update({"idempotency_key": key, "dondoc": payload["data"]})

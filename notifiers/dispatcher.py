@@ -7,10 +7,12 @@ claimed: once the lease runs out another dispatcher sends it again, under the sa
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from config.settings import Settings
 from domain.policy import ReminderPolicy, in_office_hours, send_window
@@ -19,6 +21,7 @@ from models.crud import create_event
 from models.db import session_scope
 from models.messaging import OutboxMessage, OutboxStatus
 from models.outbox import Settled, claim_outbox, settle_outbox
+from notifiers import pooling
 from notifiers.channels import deliver
 from notifiers.delivery import Outcome, SendContext
 from notifiers.zalo_tokens import ZaloTokens
@@ -46,6 +49,19 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
     tokens = ZaloTokens(url, now=now, oauth_url=settings.zalo_oauth_url, app_secret=secret)
     open_now = in_office_hours(now, calendar=calendar, policy=policy)
     lease = timedelta(seconds=settings.dispatch_lease_seconds)
+    with ThreadPoolExecutor(max_workers=settings.dispatch_concurrency, thread_name_prefix="dondoc-send") as senders:
+        try:
+            _dispatch_batches(result, url=url, now=now, settings=settings, calendar=calendar, policy=policy,
+                              worker=worker, limit=limit, shard=shard, tokens=tokens, open_now=open_now, lease=lease,
+                              senders=senders)
+        finally:
+            _close_connections(senders, settings.dispatch_concurrency)
+    return result
+
+
+def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, policy, worker, limit, shard, tokens,
+                      open_now, lease, senders) -> None:
+    """Claim, send, settle; batch after batch. The senders' threads (and their open connections) last the run."""
     while limit is None or result.attempted < limit:
         batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - result.attempted)
         with session_scope(url) as session:
@@ -53,7 +69,7 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
                                        worker=worker, shard=shard)
         if not rows:
             break
-        outcomes = _run(_send_all(rows, tokens, settings))
+        outcomes = _run(_send_all(rows, tokens, settings, senders))
         settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar, policy=policy)
                    for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
         with session_scope(url) as session:
@@ -61,20 +77,20 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
             create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
                          data=dict(Counter(s.status for s in settled)))
         _tally(result, rows, settled)
-    return result
 
 
-async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings):
+async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor):
     """Every row of a batch at once, at most `dispatch_concurrency` in flight (Apprise's calls block)."""
     gate = asyncio.Semaphore(settings.dispatch_concurrency)
+    loop = asyncio.get_running_loop()
 
     async def one(row: OutboxMessage):
         context = SendContext(row.idempotency_key, tokens=tokens, zalo_api_url=settings.zalo_api_url,
                               zns_api_url=settings.zns_api_url)
         async with gate:
             try:
-                return await asyncio.to_thread(deliver, row.target, row.channel, row.payload,
-                                               key=row.idempotency_key, context=context)
+                return await loop.run_in_executor(senders, partial(deliver, row.target, row.channel, row.payload,
+                                                                   key=row.idempotency_key, context=context))
             except Exception as exc:  # a bug or an odd answer in one channel must not stop the others
                 return Outcome("retry", f"lỗi khi gửi: {type(exc).__name__}"), None
 
@@ -109,6 +125,20 @@ def _tally(result: DispatchResult, rows: list[OutboxMessage], settled: list[Sett
             result.problems.append({"recipient": row.recipient_name, "channel": row.channel,
                                     "address": row.target_display, "status": s.status, "attempts": row.attempts,
                                     "error": s.error, "next_attempt_at": s.next_attempt_at})
+
+
+def _close_connections(senders: ThreadPoolExecutor, threads: int) -> None:
+    """Each sending thread closes its own kept connections: a barrier makes every thread take exactly one."""
+    barrier = threading.Barrier(threads, timeout=10)
+
+    def close(_):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:  # fewer threads were ever started: the others had nothing open
+            pass
+        pooling.close_connections()
+
+    list(senders.map(close, range(threads)))
 
 
 def _run(coro):

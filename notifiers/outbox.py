@@ -65,7 +65,7 @@ def shard_of(recipient: str) -> int:
 
 def _content(channel: str, r: Rendered) -> dict:
     if channel == "email":
-        return {"title": r.title, "html": r.html}
+        return {"title": r.title, "html": r.html, "text": r.text}
     if channel == "webhook":
         return {"title": r.title, "text": r.text, "data": r.data}
     if channel == "zalo":

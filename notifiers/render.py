@@ -48,7 +48,8 @@ class Rendered:
 def render_digest(digest: Digest, *, facts: dict[str, ItemFacts], as_of: datetime, calendar: WorkCalendar,
                   public_url: str) -> Rendered:
     """Every form of one recipient's message of one run."""
-    day = pendulum.instance(as_of).in_timezone(TZ).date()
+    local = pendulum.instance(as_of).in_timezone(TZ)
+    day = date(local.year, local.month, local.day)  # a plain date: pendulum's date arithmetic is slow
     items = [_item(steps, facts[steps[0].item.key], day, calendar, public_url) for steps in _per_assignment(digest)]
     escalation = digest.kind != "unit"
     context = {"name": digest.name, "kind": digest.kind, "day": day, "items": items,
@@ -85,6 +86,7 @@ def _item(steps: list[Step], f: ItemFacts, day: date, calendar: WorkCalendar, pu
     step, item = steps[-1], steps[-1].item  # steps come in KINDS order: the last says most
     due = step.at.date() if item.period else item.due  # a recurring report is due at its step
     left = calendar.working_days_between(day, due) if due else None
+    moved = bool(due and f.due_written and due != f.due_written and not item.period)
     return {
         "assignment_id": item.key, "kind": step.kind, "kinds": [s.kind for s in steps],
         "label": " · ".join(KIND_LABELS[s.kind] for s in steps), "role": item.role,
@@ -92,11 +94,34 @@ def _item(steps: list[Step], f: ItemFacts, day: date, calendar: WorkCalendar, pu
         "unit": f.unit_name, "unit_ref": f.unit_ref, "deadline_written": f.deadline_written,
         "due_written": f.due_written, "effective_due": due, "period": item.period,
         "period_label": PERIOD_LABELS.get(item.period) if item.period else None,
-        "moved": bool(due and f.due_written and due != f.due_written and not item.period),
         "days_left": left if left is not None and left > 0 else None,
         "days_overdue": -left if left is not None and left < 0 else None,
+        "role_text": "chủ trì" if item.role == "lead" else "phối hợp",
+        "deadline_text": _deadline_text(item.period, f.deadline_written, due, f.due_written, moved),
+        "standing": _standing(due, day, left),
         "report_link": f.report_link or f"{public_url.rstrip('/')}/cong-khai",
     }
+
+
+def _deadline_text(period: str | None, written: str, due: date | None, due_written: date | None, moved: bool) -> str:
+    """The deadline as written, and when it really falls (a recurring report: this period's)."""
+    if period:
+        return f"báo cáo {PERIOD_LABELS.get(period, period)} ({written}); kỳ này hạn {vn_weekday(due)}, {vn_date(due)}"
+    if due:
+        off = f", lùi vì {vn_date(due_written)} là ngày nghỉ" if moved else ""
+        return f"{written} (hạn thực tế: {vn_weekday(due)}, {vn_date(due)}{off})"
+    return f"{written} (chờ người vận hành xác định ngày)"
+
+
+def _standing(due: date | None, day: date, left: int | None) -> str:
+    """How the item stands today, in working days."""
+    if left is not None and left < 0:
+        return f"Đã quá hạn {-left} ngày làm việc."
+    if due and due == day:
+        return "Hạn là hôm nay."
+    if left:
+        return f"Còn {left} ngày làm việc."
+    return ""
 
 
 def _by_unit(items: list[dict]) -> list[dict]:

@@ -68,3 +68,18 @@ def test_unknown_unit_lists_close_matches():
     with pytest.raises(UnknownUnitError) as info:
         REG.resolve("Sở Giao thông vận tải")
     assert info.value.suggestions and "Sở Giao thông vận tải" in str(info.value)
+
+
+def test_working_days_are_counted_as_a_walk_would_count_them():
+    import random
+    from datetime import timedelta
+
+    from config.loaders import load_calendar
+
+    calendar, rng = load_calendar(), random.Random(57)
+    for _ in range(3000):
+        a = date(2024, 1, 1) + timedelta(days=rng.randint(0, 2300))
+        b = a + timedelta(days=rng.randint(-400, 400))
+        lo, hi = sorted((a, b))
+        walked = sum(calendar.is_working_day(lo + timedelta(days=i)) for i in range(1, (hi - lo).days + 1))
+        assert calendar.working_days_between(a, b) == (walked if a <= b else -walked), (a, b)

@@ -61,6 +61,8 @@ def test_mail_and_webhook_arrive_in_vietnamese_with_their_idempotency_key(sqlite
     assert mail.key == rows["email"].idempotency_key and body["idempotency_key"] == rows["webhook"].idempotency_key
     assert http_sink.headers[0]["X-Dondoc-Idempotency-Key"] == body["idempotency_key"]
     assert body["title"] == mail.subject and body["message"].startswith("Kính gửi: Sở Khoa học và Công nghệ")
+    # the email's plain-text part is the text rendering itself (as the webhook carries it), not converted HTML
+    assert mail.text.replace("\r\n", "\n").strip() == body["message"].strip()
     items = body["dondoc"]["items"]
     assert [(i["task"], i["kinds"], i["working_days_left"]) for i in items] == [("1", ["notice", "before"], 1),
                                                                                 ("2", ["notice"], 12)]

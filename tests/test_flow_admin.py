@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pendulum
 import pytest
-from pydantic import SecretStr
 from sqlmodel import select
 
 from conftest import EXAMPLES, TZ, issue_example, write_contacts

@@ -201,8 +201,7 @@ class _FailOnly:
             if request.path.endswith(outer.path):
                 outer.refused += 1
                 request.rfile.read(int(request.headers.get("Content-Length") or 0))
-                request.send_response(500)
-                request.end_headers()
+                request._answer(500, b"")
                 return
             original(request)
 

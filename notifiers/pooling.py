@@ -1,0 +1,219 @@
+"""Connection reuse for Apprise's email and JSON webhook plugins, one pool per sending thread.
+
+Apprise opens a new SMTP session (and builds a new SSL context, reading every CA certificate) for each email,
+and a new HTTP connection for each webhook call. A digest run sends hundreds of messages to the same mail
+server and webhooks: these shims, installed in the two plugin modules only, keep each thread's connections
+open between messages. The plugins' own logic (what they send, how they report) is unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import ssl
+import threading
+import time
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit
+
+import requests
+import urllib3
+from apprise.plugins import custom_json
+from apprise.plugins.email import base as email_base
+
+_local = threading.local()
+
+
+class _Requests:
+    """`requests` for the JSON plugin: its `request()` goes through a kept connection (keep-alive).
+
+    The plain case — no proxy, verification on or off — goes straight to urllib3 (what requests itself uses
+    underneath, without its per-call preparation, about half of the cost of a webhook call); anything else
+    goes through this thread's requests Session.
+    """
+
+    def __getattr__(self, name):
+        return getattr(requests, name)
+
+    @staticmethod
+    def request(method, url, *, proxies=None, verify=True, timeout=None, allow_redirects=True, **kwargs):
+        parts = urlsplit(url)
+        proxies = proxies or _proxies(f"{parts.scheme}://{parts.netloc}")
+        if proxies or not isinstance(verify, bool) or set(kwargs) - {"data", "params", "headers", "auth"}:
+            return _session().request(method, url, proxies=proxies, verify=verify, timeout=timeout,
+                                      allow_redirects=allow_redirects, **kwargs)
+        return _direct(method, url, verify=verify, timeout=timeout, allow_redirects=allow_redirects, **kwargs)
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+        # requests would read every proxy variable of the environment (and ~/.netrc) for each call
+        session.trust_env = False
+    return session
+
+
+_POOLS = {verify: urllib3.PoolManager(num_pools=256, maxsize=64, cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE")
+          for verify in (True, False)}
+
+
+class _Response:
+    """What the plugin reads of a response."""
+
+    def __init__(self, answer: urllib3.BaseHTTPResponse):
+        self.status_code, self.reason, self.headers, self.content = answer.status, answer.reason, answer.headers, answer.data
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=None, headers=None, auth=None):
+    if params:
+        url += ("&" if "?" in url else "?") + urlencode(params)
+    headers = dict(headers or {})
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    try:
+        answer = _POOLS[verify].request(method, url, body=data, headers=headers,
+                                        timeout=urllib3.Timeout(connect=connect, read=read),
+                                        retries=urllib3.Retry(total=None, connect=0, read=0, status=0, other=0,
+                                                              redirect=5 if allow_redirects else 0,
+                                                              raise_on_redirect=False))
+    except urllib3.exceptions.TimeoutError as exc:
+        raise requests.exceptions.Timeout(str(exc)) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise requests.exceptions.ConnectionError(str(exc)) from None
+    return _Response(answer)
+
+
+@lru_cache(maxsize=1024)
+def _proxies(origin: str) -> dict:
+    """The proxies the environment names for a server (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), as requests reads them."""
+    return requests.utils.get_environ_proxies(origin + "/")
+
+
+class _Ssl:
+    """`ssl` for the email plugin: one client context per thread, reset to the safe defaults each time
+    (the plugin relaxes verification on it when a URL says so; the next message starts from the defaults)."""
+
+    def __getattr__(self, name):
+        return getattr(ssl, name)
+
+    @staticmethod
+    def create_default_context(*args, **kwargs):
+        if args or kwargs:
+            return ssl.create_default_context(*args, **kwargs)
+        context = getattr(_local, "ssl_context", None)
+        if context is None:
+            context = _local.ssl_context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = True, ssl.CERT_REQUIRED
+        return context
+
+
+class _PooledSession:
+    """An SMTP session the plugin believes is new: `quit()` keeps it for the thread's next message to the same
+    server and account, and greeting, STARTTLS and login are not repeated on a session that has them."""
+
+    def __init__(self, key: tuple, make):
+        self._key, self._make = key, make
+        self._smtp, self._user, self._tls = make(), None, None
+        self.clean_since: float | None = None  # when its last transaction ended well (no RSET needed)
+
+    def starttls(self, **kwargs):
+        if self._tls is None:
+            self._smtp.starttls(**kwargs)
+            self._tls = kwargs
+
+    def login(self, user, password):
+        if self._user == user:
+            return
+        if self._user is not None:  # another account on the same server: a fresh session for it
+            self._smtp.quit()
+            self._smtp, self._user = self._make(), None
+            if self._tls is not None:
+                self._smtp.starttls(**self._tls)
+        self._smtp.login(user, password)
+        self._user = user
+
+    def sendmail(self, *args, **kwargs):
+        self.clean_since = None
+        try:
+            refused = self._smtp.sendmail(*args, **kwargs)
+        except smtplib.SMTPServerDisconnected:
+            self._smtp = None  # the server closed it meanwhile: the plugin reports a failure, the outbox retries
+            raise
+        self.clean_since = time.monotonic()
+        return refused
+
+    def quit(self):
+        if self._smtp is not None:
+            _pool().setdefault(self._key, []).append(self)
+
+    def __getattr__(self, name):
+        return getattr(self._smtp, name)
+
+
+_FRESH_SECONDS = 5.0
+
+
+class _Smtplib:
+    """`smtplib` for the email plugin: SMTP and SMTP_SSL hand out this thread's idle session to the same server."""
+
+    def __getattr__(self, name):
+        return getattr(smtplib, name)
+
+    def SMTP(self, host, port, local_hostname=None, **kwargs):  # noqa: N802 (smtplib's name)
+        return self._session(smtplib.SMTP, "plain", host, port, local_hostname, kwargs)
+
+    def SMTP_SSL(self, host, port, local_hostname=None, **kwargs):  # noqa: N802
+        return self._session(smtplib.SMTP_SSL, "ssl", host, port, local_hostname, kwargs)
+
+    @staticmethod
+    def _session(make, mode, host, port, local_hostname, kwargs):
+        key = (mode, host, port)
+        idle = _pool().get(key) or []
+        while idle:
+            session = idle.pop()
+            # a session that just finished a transaction well is ready as it is: servers keep an idle session
+            # for minutes (RFC 5321 asks 5), so two round trips per message are saved on a busy run
+            if session.clean_since is not None and time.monotonic() - session.clean_since < _FRESH_SECONDS:
+                return session
+            try:
+                if session.noop()[0] == 250 and session.rset()[0] == 250:
+                    return session
+            except (smtplib.SMTPException, OSError):
+                pass
+        return _PooledSession(key, lambda: make(host, port, local_hostname, **kwargs))
+
+
+def _pool() -> dict:
+    pool = getattr(_local, "smtp", None)
+    if pool is None:
+        pool = _local.smtp = {}
+    return pool
+
+
+def close_connections() -> None:
+    """Close this thread's idle SMTP sessions and HTTP connections (at the end of a dispatch)."""
+    for sessions in _pool().values():
+        for session in sessions:
+            try:
+                session._smtp.quit()
+            except (smtplib.SMTPException, OSError, AttributeError):
+                pass
+    _pool().clear()
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+        _local.session = None
+    # urllib3's pools are shared by the threads and keep their connections for the next dispatch
+
+
+def install() -> None:
+    """Put the shims in Apprise's email and JSON plugin modules (idempotent)."""
+    custom_json.requests = _Requests()
+    email_base.ssl = _Ssl()
+    email_base.smtplib = _Smtplib()

@@ -1,10 +1,10 @@
-# dondoc: two commands for a new user — `make run` and `make test`.
+# dondoc: two commands for a new user — `make run` and `make test`; `make bench` measures performance.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test clean
+.PHONY: run test bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 ## test: the whole suite (SQLite, Prefect test server, throwaway PostgreSQL)
 test: $(STAMP)
 	$(PY) -m pytest
+
+## bench: the performance goals of issue 7, measured on this machine (first run generates ~3 GB of data)
+bench: $(STAMP)
+	$(PY) -m bench.run
 
 clean:
 	rm -rf .state .pytest_cache

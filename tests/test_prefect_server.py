@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
@@ -90,8 +91,14 @@ class Stack:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.api + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
+        for attempt in range(5):  # a busy server answers 503 (its SQLite locked): Prefect's own client retries too
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return json.loads(response.read() or b"null")
+            except urllib.error.HTTPError as exc:
+                if exc.code not in (429, 502, 503) or attempt == 4:
+                    raise
+                time.sleep(1 + attempt)
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
         log = open(self.logs / f"{name}.log", "wb")

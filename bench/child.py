@@ -1,0 +1,110 @@
+"""One measure in a fresh process (its own peak memory, no warm caches): `python -m bench.child WHAT JSON`.
+
+Prints one JSON line: the seconds taken and the process's peak RSS in MB, plus what the measure adds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from datetime import date
+
+
+def _env(db_dir: str):
+    os.environ["DONDOC_STATE_DIR"] = db_dir
+    from config.settings import get_settings
+    from models.env import prepare
+    from bench.generate import Shape
+
+    as_of = Shape(0, 0).as_of
+    url = f"sqlite:///{db_dir}/bench.db"
+    return prepare(now=as_of, actor="bench", settings=get_settings().model_copy(update={"database_url": url})), as_of
+
+
+def chase(args: dict) -> dict:
+    """plan + render + write outbox over a copy of the generated database."""
+    work = args["db"] + "-run"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(args["db"], work)
+    os.sync()  # the copy's dirty pages would otherwise be flushed by the chase's own commit
+    from models.chase import plan_chase
+    from models.db import session_scope
+    from models.env import planning_of
+
+    env, as_of = _env(work)
+    planning = planning_of(env)
+    started = time.perf_counter()
+    with session_scope(env.url) as session:
+        result = plan_chase(session=session, as_of=as_of, planning=planning, actor="bench")
+    seconds = time.perf_counter() - started
+    shutil.rmtree(work, ignore_errors=True)
+    return {"seconds": seconds, "looked_at": result.looked_at, "messages": len(result.messages)}
+
+
+def monitoring(args: dict) -> dict:
+    """Every view and the Excel workbook, over the generated database."""
+    from flows.monitoring_report import compute_monitoring
+
+    env, as_of = _env(args["db"])
+    started = time.perf_counter()
+    compute_monitoring.fn(env, as_of.date(), date(as_of.year, as_of.month, 1))
+    return {"seconds": time.perf_counter() - started}
+
+
+def dispatch(args: dict) -> dict:
+    """`count` messages of one channel to a loopback sink in another process."""
+    import signal
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="dondoc-bench-")
+    portfile = os.path.join(folder, "ports")
+    sink = subprocess.Popen([sys.executable, "-m", "bench.sink", portfile])
+    while not os.path.exists(portfile):
+        time.sleep(0.05)
+    with open(portfile) as handle:
+        ports = json.load(handle)
+    env, as_of = _env(folder)
+    from models.db import session_scope
+    from models.outbox import insert_outbox
+    from notifiers.dispatcher import dispatch_due
+    from notifiers.outbox import notice_rows
+    from notifiers.render import render_template
+
+    url = (f"json://127.0.0.1:{ports['http']}/hook" if args["channel"] == "json" else
+           f"mailto://127.0.0.1:{ports['smtp']}?from=vanphong@haiphong.gov.vn&to=donvi@haiphong.gov.vn&mode=insecure")
+    detail = "Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số. " * 12
+    rendered = render_template("alert", title="Nhắc việc", context={"name": "Sở Khoa học và Công nghệ",
+                               "day": as_of.date(), "what": "Nhắc việc", "detail": detail}, zns_data={}, data={"n": 1})
+    rows = []
+    for n in range(args["count"]):
+        rows += notice_rows(recipient=f"unit:{n}", name=f"Đơn vị {n}", rendered=rendered, urls=[url], basis=str(n),
+                            items=[], run_day=as_of.date(), as_of=as_of, send_at=as_of)
+    with session_scope(env.url) as session:
+        insert_outbox(session=session, rows=rows)
+    started = time.perf_counter()
+    result = dispatch_due(url=env.url, now=as_of, settings=env.settings, calendar=env.calendar,
+                          policy=env.policies["default"], worker="bench")
+    seconds = time.perf_counter() - started
+    sink.send_signal(signal.SIGTERM)
+    sink.wait()
+    with open(portfile + ".counts") as handle:
+        counts = json.load(handle)
+    shutil.rmtree(folder, ignore_errors=True)
+    sent = sum(c.get("sent", 0) for c in result.outcomes.values())
+    return {"seconds": seconds, "sent": sent, "arrived_keys": counts["keys"]}
+
+
+def main() -> None:
+    what, args = sys.argv[1], json.loads(sys.argv[2])
+    out = globals()[what](args)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The benchmark suite runs (quick sizes): every measure prints a row, and dispatch delivers each message once."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_bench_prints_every_measure_and_delivers_each_message_once(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--data", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "cores" in out and "GiB memory" in out
+    for what in ("chase: 20,000 open", "chase growth", "chase peak memory", "dispatch json", "dispatch smtp",
+                 "monitoring over 20,000"):
+        assert what in out
+    assert out.count("each once") == 2 and "LOST OR DOUBLED" not in out
+    assert (tmp_path / "open20000-due1000-seed2026" / "done").exists()  # a second run reuses the data

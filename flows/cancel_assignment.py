@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from prefect import flow, get_run_logger
-from prefect.states import Failed
+from prefect import flow
 from pydantic import Field
 
-from domain.errors import DondocError
-from flows.reports import publish_decision
-from flows.runtime import actor, moment, record_request
-from flows.tasks import record_decision, send_due_messages
+from flows.reports import office_decision
 from models.crud import find_directive, find_unit
-from models.env import prepare
 from models.reports import cancel_assignment as cancel, find_work_by
 
 
@@ -26,19 +21,9 @@ def cancel_assignment(
     reason: Annotated[str, Field(title="Lý do", min_length=1)],
     as_of: Annotated[datetime | None, Field(title="Coi như thời điểm", description="Để trống: bây giờ")] = None,
 ):
-    now, who = moment(as_of), actor()
-    try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+    def decide(*, session, planning, now, who):
+        work = find_work_by(session=session, directive=find_directive(session=session, ref=directive),
+                            unit=find_unit(session=session, registry=planning.registry, name=unit), task_ref=task)
+        return cancel(session=session, planning=planning, work=work, reason=reason, by=who, now=now)
 
-        def decide(*, session, planning, now):
-            work = find_work_by(session=session, directive=find_directive(session=session, ref=directive),
-                                unit=find_unit(session=session, registry=planning.registry, name=unit), task_ref=task)
-            return cancel(session=session, planning=planning, work=work, reason=reason, by=who, now=now)
-
-        done = record_decision(env, decide, now)
-        sent = send_due_messages(env, now, who)
-    except DondocError as exc:
-        get_run_logger().error(str(exc))
-        return Failed(message=f"Không hủy được / cancellation failed: {exc}")
-    return publish_decision(done, sent, as_of=now)
+    return office_decision(decide, as_of=as_of, failed="Không hủy được / cancellation failed")

@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from prefect import flow, get_run_logger
-from prefect.states import Failed
+from prefect import flow
 from pydantic import Field
 
-from domain.errors import DondocError
-from flows.reports import publish_decision
-from flows.runtime import actor, moment, record_request
-from flows.tasks import record_decision, send_due_messages
-from models.env import prepare
+from flows.reports import office_decision
 from models.reporting import Extension
 from models.reports import decide_extension as decide_it
 from models.reports import find_by_id
@@ -27,19 +22,9 @@ def decide_extension(
     reason: Annotated[str | None, Field(title="Lý do", description="Bắt buộc khi không đồng ý")] = None,
     as_of: Annotated[datetime | None, Field(title="Coi như thời điểm", description="Để trống: bây giờ")] = None,
 ):
-    now, who = moment(as_of), actor()
-    try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+    def decide(*, session, planning, now, who):
+        found = find_by_id(session=session, model=Extension, ref=extension, what="đề nghị gia hạn")
+        return decide_it(session=session, planning=planning, extension_id=found.id, grant=decision == "đồng ý",
+                         new_due=new_due, reason=reason, by=who, now=now)
 
-        def decide(*, session, planning, now):
-            found = find_by_id(session=session, model=Extension, ref=extension, what="đề nghị gia hạn")
-            return decide_it(session=session, planning=planning, extension_id=found.id, grant=decision == "đồng ý",
-                             new_due=new_due, reason=reason, by=who, now=now)
-
-        done = record_decision(env, decide, now)
-        sent = send_due_messages(env, now, who)
-    except DondocError as exc:
-        get_run_logger().error(str(exc))
-        return Failed(message=f"Không quyết định được gia hạn / extension failed: {exc}")
-    return publish_decision(done, sent, as_of=now)
+    return office_decision(decide, as_of=as_of, failed="Không quyết định được gia hạn / extension failed")

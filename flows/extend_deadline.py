@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from prefect import flow, get_run_logger
-from prefect.states import Failed
+from prefect import flow
 from pydantic import Field
 
-from domain.errors import DondocError
 from domain.report_form import validate_extension
-from flows.reports import publish_decision
-from flows.runtime import actor, moment, record_request
-from flows.tasks import record_decision, send_due_messages
+from flows.reports import office_decision
 from models.crud import find_directive, find_unit
-from models.env import prepare
 from models.reports import decide_extension, find_work_by, request_extension
 
 
@@ -28,22 +23,12 @@ def extend_deadline(
     reason: Annotated[str, Field(title="Lý do", min_length=1)],
     as_of: Annotated[datetime | None, Field(title="Coi như thời điểm", description="Để trống: bây giờ")] = None,
 ):
-    now, who = moment(as_of), actor()
-    try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+    def decide(*, session, planning, now, who):
+        work = find_work_by(session=session, directive=find_directive(session=session, ref=directive),
+                            unit=find_unit(session=session, registry=planning.registry, name=unit), task_ref=task)
+        form = validate_extension({"requested_due": new_due, "reason": reason}, current_due=work.assignment.due)
+        ext = request_extension(session=session, work=work, form=form, source="office", requested_by=who, now=now)
+        return decide_extension(session=session, planning=planning, extension_id=ext.id, grant=True,
+                                new_due=new_due, reason=None, by=who, now=now)
 
-        def decide(*, session, planning, now):
-            work = find_work_by(session=session, directive=find_directive(session=session, ref=directive),
-                                unit=find_unit(session=session, registry=planning.registry, name=unit), task_ref=task)
-            form = validate_extension({"requested_due": new_due, "reason": reason}, current_due=work.assignment.due)
-            ext = request_extension(session=session, work=work, form=form, source="office", requested_by=who, now=now)
-            return decide_extension(session=session, planning=planning, extension_id=ext.id, grant=True,
-                                    new_due=new_due, reason=None, by=who, now=now)
-
-        done = record_decision(env, decide, now)
-        sent = send_due_messages(env, now, who)
-    except DondocError as exc:
-        get_run_logger().error(str(exc))
-        return Failed(message=f"Không gia hạn được / extension failed: {exc}")
-    return publish_decision(done, sent, as_of=now)
+    return office_decision(decide, as_of=as_of, failed="Không gia hạn được / extension failed")

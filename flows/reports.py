@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.states import Failed
 
+from domain.errors import DondocError
 from domain.policy import TZ
 from domain.text import vn_date, vn_weekday
+from flows.runtime import actor, moment, record_request
 from flows.summaries import md_cell
+from flows.tasks import record_decision, send_due_messages
 from domain.reminders import STEP_LABELS as KINDS
 from models.chase import ChaseResult
+from models.env import prepare
 from models.messaging import CHANNEL_LABELS as CHANNELS
 from models.messaging import STATUS_LABELS as STATUSES
 from notifiers.dispatcher import DispatchResult
@@ -88,6 +94,22 @@ def _markdown(heading: str, as_of: datetime, planned: ChaseResult | None, sent: 
 DECISIONS = {"report_accepted": "Chấp nhận báo cáo hoàn thành", "report_returned": "Trả lại báo cáo hoàn thành",
              "extension_granted": "Đồng ý gia hạn", "extension_refused": "Không đồng ý gia hạn",
              "assignment_cancelled": "Hủy nhiệm vụ"}
+
+
+def office_decision(decide, *, as_of: datetime | None, failed: str):
+    """An office decision as its flow makes it: the request recorded with who asked, the decision and its
+    messages in one transaction, the messages sent, the artifact; bad input fails the run with one message.
+    `decide(session=, planning=, now=, who=)` finds what it is about and decides."""
+    now, who = moment(as_of), actor()
+    try:
+        env = prepare(now=now, actor=who)
+        record_request(env, now)
+        done = record_decision(env, lambda **kw: decide(**kw, who=who), now)
+        sent = send_due_messages(env, now, who)
+    except DondocError as exc:
+        get_run_logger().error(str(exc))
+        return Failed(message=f"{failed}: {exc}")
+    return publish_decision(done, sent, as_of=now)
 
 
 def publish_decision(done: dict, sent: DispatchResult, *, as_of: datetime) -> dict:

@@ -16,5 +16,5 @@ def test_quick_bench_prints_every_measure_and_delivers_each_message_once(tmp_pat
     for what in ("chase: 20,000 open", "chase growth", "chase peak memory", "dispatch json", "dispatch smtp",
                  "monitoring over 20,000"):
         assert what in out
-    assert out.count("each once") == 2 and "LOST OR DOUBLED" not in out
+    assert out.count("each once") >= 2 and "LOST OR DOUBLED" not in out
     assert (tmp_path / "open20000-due1000-seed2026" / "done").exists()  # a second run reuses the data

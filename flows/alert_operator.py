@@ -15,11 +15,11 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.summaries import md_cell
 from flows.tasks import send_due_messages
 from models.db import session_scope
-from models.env import planning_of, prepare
+from models.env import planning_of
 from models.notices import send_notice
 
 WHAT = {"chase_failed": "Lần đôn đốc không chạy được", "dead_letters": "Có tin nhắn không gửi được",
@@ -34,8 +34,7 @@ def alert_operator(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         planning = planning_of(env)
         if not planning.operators:
             get_run_logger().warning("chưa có địa chỉ người vận hành (operators trong contacts.yaml)")

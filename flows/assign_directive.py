@@ -11,9 +11,8 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import publish_run
-from flows.runtime import actor, directive_id, moment, record_request
+from flows.runtime import actor, directive_id, moment, open_request
 from flows.tasks import plan_messages, send_due_messages
-from models.env import prepare
 
 
 @flow(name="assign_directive",
@@ -25,8 +24,7 @@ def assign_directive(
     """Notices inside office hours go at once; outside them they wait for 08:00 of the next working day."""
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         target = directive_id(env, directive) if directive else None
         planned = plan_messages(env, now, who, directive_id=target, unnotified_only=True)
         sent = send_due_messages(env, now, who)

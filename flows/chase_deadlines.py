@@ -12,10 +12,9 @@ from pydantic import Field
 from domain.errors import DondocError
 from domain.policy import TZ
 from flows.reports import publish_run
-from flows.runtime import actor, in_deployment, moment, name_run, record_request, run_shards
+from flows.runtime import actor, in_deployment, moment, name_run, open_request, run_shards
 from flows.tasks import plan_messages, send_due_messages
 from models.db import session_scope
-from models.env import prepare
 from models.outbox import outbox_counts
 
 DISPATCH_DEPLOYMENT = "dispatch_outbox/dispatch-outbox"
@@ -33,8 +32,7 @@ def chase_deadlines(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         planned = plan_messages(env, now, who)
         sent = None
         if dispatch and shards > 1 and in_deployment():

@@ -13,12 +13,12 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import closure_markdown
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages
 from models.closure import close_directive as close
 from models.crud import find_directive
 from models.db import session_scope
-from models.env import Env, planning_of, prepare
+from models.env import Env, planning_of
 
 
 @task(name="close-directive", cache_policy=NO_CACHE)
@@ -37,8 +37,7 @@ def close_directive(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         summary = close_it(env, directive, reason, who, now)
         sent = send_due_messages(env, now, who)
     except DondocError as exc:

@@ -13,10 +13,9 @@ from pydantic import Field
 from domain.errors import DondocError
 from domain.text import vn_date
 from flows.assign_directive import assign_directive
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.summaries import md_cell
 from intake.service import issue_draft as issue
-from models.env import prepare
 
 
 @flow(name="issue_draft", description="Ban hành bản dự thảo: cấp số, ngày, giao nhiệm vụ / Issue a draft")
@@ -28,8 +27,7 @@ def issue_draft(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         directive_id, count = issue(env=env, ref=draft, number=number, issued_on=issued_on, actor=who, now=now)
     except DondocError as exc:
         get_run_logger().error(str(exc))

@@ -19,11 +19,11 @@ from domain.errors import DondocError
 from domain.monitoring import (MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, key_figures, monitoring_sheets,
                                summary_markdown, warning_list, with_buckets)
 from domain.text import vn_date
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages
 from flows.workbook import write_workbook
 from models.db import engine_for, session_scope
-from models.env import Env, planning_of, prepare
+from models.env import Env, planning_of
 from models.monitoring import load_assignments, load_reports
 from models.notices import send_notice
 
@@ -95,8 +95,7 @@ def monitoring_report(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         m = compute_monitoring(env, now.date(), month or now.date())
         queued = send_warning_lists(env, m, now, who) if send_warnings else 0
         sent = send_due_messages(env, now, who) if queued else None

@@ -12,11 +12,10 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from domain.report_form import validate_report
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.summaries import md_cell
 from models.crud import find_directive, find_unit
 from models.db import session_scope
-from models.env import prepare
 from models.reports import find_work_by, submit_report
 
 
@@ -35,8 +34,7 @@ def record_report(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         form = validate_report({"progress": progress, "done_text": done_text, "difficulties": difficulties,
                                 "proposals": proposals, "links": links, "claims_completion": complete})
         with session_scope(env.url) as session:

@@ -13,9 +13,8 @@ from sqlmodel import select
 
 from domain.errors import DondocError
 from domain.policy import TZ
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from models.db import session_scope
-from models.env import prepare
 from models.messaging import ZaloToken
 from notifiers.zalo_tokens import ZaloTokens
 
@@ -28,8 +27,7 @@ def refresh_zalo_tokens(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
     except DondocError as exc:
         return Failed(message=f"Không làm mới được / refresh failed: {exc}")
     secret = env.settings.zalo_app_secret.get_secret_value() if env.settings.zalo_app_secret else None

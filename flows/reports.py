@@ -12,12 +12,11 @@ from prefect.states import Failed
 from domain.errors import DondocError
 from domain.policy import TZ
 from domain.text import vn_date, vn_weekday
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.summaries import md_cell
 from flows.tasks import record_decision, send_due_messages
 from domain.reminders import STEP_LABELS as KINDS
 from models.chase import ChaseResult
-from models.env import prepare
 from models.messaging import CHANNEL_LABELS as CHANNELS
 from models.messaging import STATUS_LABELS as STATUSES
 from notifiers.dispatcher import DispatchResult
@@ -102,8 +101,7 @@ def office_decision(decide, *, as_of: datetime | None, failed: str):
     `decide(session=, planning=, now=, who=)` finds what it is about and decides."""
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         done = record_decision(env, lambda **kw: decide(**kw, who=who), now)
         sent = send_due_messages(env, now, who)
     except DondocError as exc:

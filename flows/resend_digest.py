@@ -12,12 +12,12 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from flows.reports import publish_run
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages
 from models.chase import ChaseResult, resend_latest
 from models.crud import find_directive, find_unit
 from models.db import session_scope
-from models.env import planning_of, prepare
+from models.env import planning_of
 
 
 @flow(name="resend_digest", description="Gửi lại tin nhắn gần nhất cho một đơn vị / Resend a unit's latest digest")
@@ -28,8 +28,7 @@ def resend_digest(
 ):
     now, who = moment(as_of), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         planning = planning_of(env)
         with session_scope(env.url) as session:
             target = find_unit(session=session, registry=env.registry, name=unit)

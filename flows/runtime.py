@@ -13,7 +13,7 @@ from prefect.runtime import deployment, flow_run
 from domain.policy import TZ
 from models.crud import create_event, find_directive
 from models.db import session_scope
-from models.env import Env
+from models.env import Env, prepare
 
 
 def moment(as_of: datetime | None) -> datetime:
@@ -32,6 +32,13 @@ def actor() -> str:
 def directive_id(env: Env, ref: str) -> uuid.UUID:
     with session_scope(env.url) as session:
         return find_directive(session=session, ref=ref).id
+
+
+def open_request(now: datetime, who: str) -> Env:
+    """What a flow run starts with: the environment (config, database at head) and its request audited."""
+    env = prepare(now=now, actor=who)
+    record_request(env, now)
+    return env
 
 
 def record_request(env: Env, now: datetime) -> None:

@@ -15,9 +15,8 @@ from domain.errors import DondocError
 from domain.policy import TZ
 from domain.reminders import STEP_LABELS
 from domain.text import vn_date, vn_weekday
-from flows.runtime import actor, moment, record_request
+from flows.runtime import actor, moment, open_request
 from flows.simulate import simulate
-from models.env import prepare
 
 
 @flow(name="simulate_window", description="Chạy thử một khoảng ngày vào hộp thư thử / Replay a window into local sinks")
@@ -30,8 +29,7 @@ def simulate_window(
     """Sends nothing to anyone: a scratch copy of the database, and an SMTP and HTTP server on 127.0.0.1."""
     now, who = moment(None), actor()
     try:
-        env = prepare(now=now, actor=who)
-        record_request(env, now)
+        env = open_request(now, who)
         signed = moment(issued_at) if issued_at else None
         sim = simulate(ref=directive, start=start, end=end, issued_at=signed, settings=env.settings)
     except DondocError as exc:

@@ -95,6 +95,74 @@ def dispatch(args: dict) -> dict:
     return {"seconds": seconds, "sent": sent, "arrived_keys": counts["keys"]}
 
 
+def prefect(args: dict) -> dict:
+    """On a real Prefect server: the batch dispatcher against one task run per message, and an empty chase, both
+    over a copy of a generated database."""
+    from bench import prefect_runs
+
+    work = args["db"] + "-prefect"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(args["db"], work)
+    os.environ["DONDOC_DATABASE_URL"] = f"sqlite:///{work}/bench.db"
+    folder, sink, ports = _start_sink()
+    env, as_of = _env(work)
+
+    def fill(count: int, key: str):
+        _fill_outbox(env, as_of, f"json://127.0.0.1:{ports['http']}/hook", count, key)
+        return as_of
+
+    try:
+        with prefect_runs.prefect_server() as api:
+            out = prefect_runs.dispatch_versus_naive(api, args["count"], fill)
+            out |= {"empty_" + k: v for k, v in prefect_runs.empty_chase().items()}
+    finally:
+        _stop_sink(sink, folder)
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _start_sink():
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="dondoc-bench-")
+    portfile = os.path.join(folder, "ports")
+    sink = subprocess.Popen([sys.executable, "-m", "bench.sink", portfile])
+    while not os.path.exists(portfile):
+        time.sleep(0.05)
+    with open(portfile) as handle:
+        return folder, sink, json.load(handle)
+
+
+def _stop_sink(sink, folder: str) -> dict:
+    import signal
+
+    sink.send_signal(signal.SIGTERM)
+    sink.wait()
+    with open(os.path.join(folder, "ports.counts")) as handle:
+        counts = json.load(handle)
+    shutil.rmtree(folder, ignore_errors=True)
+    return counts
+
+
+def _fill_outbox(env, as_of, url: str, count: int, basis: str) -> None:
+    """`count` reminders of a realistic length to one address each, in the outbox, due at as_of."""
+    from models.db import session_scope
+    from models.outbox import insert_outbox
+    from notifiers.outbox import notice_rows
+    from notifiers.render import render_template
+
+    detail = "Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số. " * 12
+    rendered = render_template("alert", title="Nhắc việc", context={"name": "Sở Khoa học và Công nghệ",
+                               "day": as_of.date(), "what": "Nhắc việc", "detail": detail}, zns_data={}, data={"n": 1})
+    rows = []
+    for n in range(count):
+        rows += notice_rows(recipient=f"unit:{n}", name=f"Đơn vị {n}", rendered=rendered, urls=[url],
+                            basis=f"{basis}-{n}", items=[], run_day=as_of.date(), as_of=as_of, send_at=as_of)
+    with session_scope(env.url) as session:
+        insert_outbox(session=session, rows=rows)
+
+
 def _dispatch_in_processes(env, as_of, processes: int) -> tuple[float, int]:
     """Dispatchers as a deployment runs them, one per worker, each on its shard of the recipients; timed from
     the moment all are ready (forked after the imports) until the last one is done."""

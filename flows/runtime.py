@@ -11,6 +11,7 @@ from prefect import get_client
 from prefect.runtime import deployment, flow_run
 
 from domain.policy import TZ
+from flows import heartbeats  # noqa: F401  (flow runs end without waiting for the heartbeat thread)
 from models.crud import create_event, find_directive
 from models.db import session_scope
 from models.env import Env, prepare

@@ -5,6 +5,7 @@ Prints one JSON line: the seconds taken and the process's peak RSS in MB, plus w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -14,34 +15,61 @@ import time
 from datetime import date
 
 
-def _env(db_dir: str):
-    os.environ["DONDOC_STATE_DIR"] = db_dir
+def _env(state_dir: str, url: str):
+    os.environ["DONDOC_STATE_DIR"] = state_dir
     from config.settings import get_settings
     from models.env import prepare
     from bench.generate import Shape
 
     as_of = Shape(0, 0).as_of
-    url = f"sqlite:///{db_dir}/bench.db"
     return prepare(now=as_of, actor="bench", settings=get_settings().model_copy(update={"database_url": url})), as_of
+
+
+@contextlib.contextmanager
+def _database(args: dict, *, copy: bool = False, fresh: bool = False):
+    """(state folder, URL) of the measure's database: the generated one (`db`: a SQLite folder, or `pg` + `name`:
+    a PostgreSQL server and database), a copy of it for a measure that writes, or a new empty one."""
+    import tempfile
+
+    from bench import postgres
+
+    state = tempfile.mkdtemp(prefix="dondoc-bench-state-")
+    url = None
+    try:
+        if "pg" in args:
+            url = postgres.create(args["pg"], template=None if fresh else args["name"]) if copy or fresh else \
+                f"{args['pg']}/{args['name']}"
+        elif fresh:
+            url = f"sqlite:///{state}/bench.db"
+        elif copy:
+            shutil.copy(f"{args['db']}/bench.db", f"{state}/bench.db")
+            os.sync()  # the copy's dirty pages would otherwise be flushed by the measure's own commit
+            url = f"sqlite:///{state}/bench.db"
+        else:
+            url = f"sqlite:///{args['db']}/bench.db"
+        yield state, url
+    finally:
+        if "pg" in args and (copy or fresh) and url:
+            from models.db import engine_for
+
+            engine_for(url).dispose()
+            postgres.drop(url)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def chase(args: dict) -> dict:
     """plan + render + write outbox over a copy of the generated database."""
-    work = args["db"] + "-run"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(args["db"], work)
-    os.sync()  # the copy's dirty pages would otherwise be flushed by the chase's own commit
     from models.chase import plan_chase
     from models.db import session_scope
     from models.env import planning_of
 
-    env, as_of = _env(work)
-    planning = planning_of(env)
-    started = time.perf_counter()
-    with session_scope(env.url) as session:
-        result = plan_chase(session=session, as_of=as_of, planning=planning, actor="bench")
-    seconds = time.perf_counter() - started
-    shutil.rmtree(work, ignore_errors=True)
+    with _database(args, copy=True) as (state, url):
+        env, as_of = _env(state, url)
+        planning = planning_of(env)
+        started = time.perf_counter()
+        with session_scope(env.url) as session:
+            result = plan_chase(session=session, as_of=as_of, planning=planning, actor="bench")
+        seconds = time.perf_counter() - started
     return {"seconds": seconds, "looked_at": result.looked_at, "messages": len(result.messages)}
 
 
@@ -49,75 +77,50 @@ def monitoring(args: dict) -> dict:
     """Every view and the Excel workbook, over the generated database."""
     from flows.monitoring_report import compute_monitoring
 
-    env, as_of = _env(args["db"])
-    started = time.perf_counter()
-    compute_monitoring.fn(env, as_of.date(), date(as_of.year, as_of.month, 1))
-    return {"seconds": time.perf_counter() - started}
+    with _database(args) as (state, url):
+        env, as_of = _env(state, url)
+        started = time.perf_counter()
+        compute_monitoring.fn(env, as_of.date(), date(as_of.year, as_of.month, 1))
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds}
 
 
 def dispatch(args: dict) -> dict:
     """`count` messages of one channel to a loopback sink in another process."""
-    import signal
-    import subprocess
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="dondoc-bench-")
-    portfile = os.path.join(folder, "ports")
-    sink = subprocess.Popen([sys.executable, "-m", "bench.sink", portfile])
-    while not os.path.exists(portfile):
-        time.sleep(0.05)
-    with open(portfile) as handle:
-        ports = json.load(handle)
-    env, as_of = _env(folder)
-    from models.db import session_scope
-    from models.outbox import insert_outbox
-    from notifiers.dispatcher import dispatch_due
-    from notifiers.outbox import notice_rows
-    from notifiers.render import render_template
-
-    url = (f"json://127.0.0.1:{ports['http']}/hook" if args["channel"] == "json" else
-           f"mailto://127.0.0.1:{ports['smtp']}?from=vanphong@haiphong.gov.vn&to=donvi@haiphong.gov.vn&mode=insecure")
-    detail = "Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số. " * 12
-    rendered = render_template("alert", title="Nhắc việc", context={"name": "Sở Khoa học và Công nghệ",
-                               "day": as_of.date(), "what": "Nhắc việc", "detail": detail}, zns_data={}, data={"n": 1})
-    rows = []
-    for n in range(args["count"]):
-        rows += notice_rows(recipient=f"unit:{n}", name=f"Đơn vị {n}", rendered=rendered, urls=[url], basis=str(n),
-                            items=[], run_day=as_of.date(), as_of=as_of, send_at=as_of)
-    with session_scope(env.url) as session:
-        insert_outbox(session=session, rows=rows)
-    seconds, sent = _dispatch_in_processes(env, as_of, args.get("processes", 1))
-    sink.send_signal(signal.SIGTERM)
-    sink.wait()
-    with open(portfile + ".counts") as handle:
-        counts = json.load(handle)
-    shutil.rmtree(folder, ignore_errors=True)
+    folder, sink, ports = _start_sink()
+    try:
+        with _database(args, fresh=True) as (state, url):
+            env, as_of = _env(state, url)
+            address = (f"json://127.0.0.1:{ports['http']}/hook" if args["channel"] == "json" else
+                       f"mailto://127.0.0.1:{ports['smtp']}?from=vanphong@haiphong.gov.vn&to=donvi@haiphong.gov.vn"
+                       "&mode=insecure")
+            _fill_outbox(env, as_of, address, args["count"], "bench")
+            seconds, sent = _dispatch_in_processes(env, as_of, args.get("processes", 1))
+    finally:
+        counts = _stop_sink(sink, folder)
     return {"seconds": seconds, "sent": sent, "arrived_keys": counts["keys"]}
 
 
 def prefect(args: dict) -> dict:
     """On a real Prefect server: the batch dispatcher against one task run per message, and an empty chase, both
-    over a copy of a generated database."""
+    over a copy of a generated database, as the flows find it (DONDOC_* settings)."""
     from bench import prefect_runs
 
-    work = args["db"] + "-prefect"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(args["db"], work)
-    os.environ["DONDOC_DATABASE_URL"] = f"sqlite:///{work}/bench.db"
     folder, sink, ports = _start_sink()
-    env, as_of = _env(work)
-
-    def fill(count: int, key: str):
-        _fill_outbox(env, as_of, f"json://127.0.0.1:{ports['http']}/hook", count, key)
-        return as_of
-
     try:
-        with prefect_runs.prefect_server() as api:
-            out = prefect_runs.dispatch_versus_naive(api, args["count"], fill)
-            out |= {"empty_" + k: v for k, v in prefect_runs.empty_chase().items()}
+        with _database(args, copy=True) as (state, url):
+            os.environ["DONDOC_DATABASE_URL"] = url
+            env, as_of = _env(state, url)
+
+            def fill(count: int, key: str):
+                _fill_outbox(env, as_of, f"json://127.0.0.1:{ports['http']}/hook", count, key)
+                return as_of
+
+            with prefect_runs.prefect_server() as api:
+                out = prefect_runs.dispatch_versus_naive(api, args["count"], fill)
+                out |= {"empty_" + k: v for k, v in prefect_runs.empty_chase().items()}
     finally:
         _stop_sink(sink, folder)
-        shutil.rmtree(work, ignore_errors=True)
     return out
 
 

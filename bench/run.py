@@ -14,76 +14,94 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import postgres
 from bench.generate import Shape, generate
+from bench.postgres import pg_bin, postgres_server
+from models.db import engine_for
 
-FULL = {"chase": (1_000_000, 50_000), "small": (100_000, 5_000), "large": (1_000_000, 5_000), "messages": 3000}
-QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200}
+FULL = {"chase": (1_000_000, 50_000), "small": (100_000, 5_000), "large": (1_000_000, 5_000), "messages": 3000,
+        "naive": 1000}
+QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200, "naive": 50}
 
 
 @dataclass
 class Row:
     what: str
-    value: float | None
+    value: float | None  # SQLite
     unit: str
     goal: float
     higher_is_better: bool = False
     note: str = ""
+    pg: float | None = None  # the same measure on PostgreSQL, when it was run there
 
-    @property
-    def ratio(self) -> float | None:
-        return None if self.value is None else self.value / self.goal
+    def ratio(self, value: float | None) -> float | None:
+        return None if value is None else value / self.goal
+
+    def met(self, value: float) -> bool:
+        return value >= self.goal if self.higher_is_better else value <= self.goal
 
     @property
     def verdict(self) -> str:
-        if self.value is None:
+        measured = [v for v in (self.value, self.pg) if v is not None]
+        if not measured:
             return "not measured"
-        ok = self.value >= self.goal if self.higher_is_better else self.value <= self.goal
-        return "pass" if ok else "FAIL"
+        return "pass" if all(self.met(v) for v in measured) else "FAIL"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks that it runs")
     parser.add_argument("--data", type=Path, default=Path(__file__).parent / ".data", help="generated databases")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
-    rows = measure(sizes, args.data)
+    sqlite = {shape: {"db": str(database(args.data, Shape(*sizes[shape])))} for shape in ("chase", "small", "large")}
+    rows = measure(sizes, sqlite)
+    if not args.no_postgres and pg_bin() is not None:
+        with postgres_server(args.data / "postgres") as server:
+            on_pg = {shape: {"pg": server, "name": database_pg(server, args.data, Shape(*sizes[shape]))}
+                     for shape in ("chase", "small", "large")}
+            for row, pg_row in zip(rows, measure(sizes, on_pg), strict=True):
+                row.pg = pg_row.value
+                if pg_row.note != row.note:
+                    row.note = f"{row.note}; PostgreSQL: {pg_row.note}" if row.note else f"PostgreSQL: {pg_row.note}"
     print(table(rows, quick=args.quick))
     if not args.quick and any(r.verdict == "FAIL" for r in rows):
         sys.exit(1)
 
 
-def measure(sizes: dict, data: Path) -> list[Row]:
-    chase_db = database(data, Shape(*sizes["chase"]))
-    big = _child("chase", db=str(chase_db))
-    small = _child("chase", db=str(database(data, Shape(*sizes["small"]))))
-    large = _child("chase", db=str(database(data, Shape(*sizes["large"]))))
+def measure(sizes: dict, db: dict[str, dict]) -> list[Row]:
+    """Every measure over the generated databases of one backend (`db`: shape → where it is)."""
+    big = _child("chase", **db["chase"])
+    small = _child("chase", **db["small"])
+    large = _child("chase", **db["large"])
     rows = [
-        Row(f"chase: {_n(sizes['chase'][0])} open, {_n(sizes['chase'][1])} due (SQLite)", big["seconds"], "s", 30,
+        Row(f"chase: {_n(sizes['chase'][0])} open, {_n(sizes['chase'][1])} due", big["seconds"], "s", 30,
             note=f"{big['messages']} messages"),
         Row("chase growth: 10× open, same due", large["seconds"] / small["seconds"], "×", 1.2,
             note=f"{small['seconds']:.2f} s → {large['seconds']:.2f} s"),
         Row(f"chase peak memory at {_n(sizes['chase'][0])}", big["peak_mb"], "MB", 600),
     ]
+    fresh = {k: v for k, v in db["chase"].items() if k != "name"}  # dispatch starts from an empty database
     for channel in ("json", "smtp"):
-        for processes in (1, os.cpu_count() or 1):
-            sent = _child("dispatch", channel=channel, count=sizes["messages"], processes=processes)
+        for processes in sorted({1, os.cpu_count() or 1}):
+            sent = _child("dispatch", **fresh, channel=channel, count=sizes["messages"], processes=processes)
             exact = "each once" if sent["arrived_keys"] == sent["sent"] == sizes["messages"] else "LOST OR DOUBLED"
             rows.append(Row(f"dispatch {channel}: {sizes['messages']} messages, {processes} process(es)",
                             sent["sent"] / sent["seconds"], "msg/s", 2000, higher_is_better=True, note=exact))
-            if processes == (os.cpu_count() or 1):
-                break
-    mon = _child("monitoring", db=str(chase_db))
+    mon = _child("monitoring", **db["chase"])
     rows.append(Row(f"monitoring over {_n(sizes['chase'][0])}, Excel written", mon["seconds"], "s", 3))
-    rows += [Row("dispatch vs one Prefect task per message", None, "×", 50, higher_is_better=True),
-             Row("empty chase, warm server", None, "s", 2),
+    runs = _child("prefect", **db["small"], count=sizes["naive"])
+    rows += [Row(f"dispatch vs one Prefect task per message ({sizes['naive']})", runs["ratio"], "×", 50,
+                 higher_is_better=True, note=f"{runs['naive_seconds']:.1f} s vs {runs['batch_seconds']:.2f} s"),
+             Row(f"empty chase, warm server ({_n(sizes['small'][0])} open)", runs["empty_seconds"], "s", 2),
              Row("import 1,000-row appendix to all communes", None, "s", 5)]
     return rows
 
 
 def database(data: Path, shape: Shape) -> Path:
-    """The generated database of this shape (made once, then reused)."""
-    folder = data / f"open{shape.open}-due{shape.due}-seed{shape.seed}"
+    """The generated SQLite database of this shape (made once, then reused)."""
+    folder = data / _name(shape)
     if not (folder / "done").exists():
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "bench.db").unlink(missing_ok=True)
@@ -93,24 +111,48 @@ def database(data: Path, shape: Shape) -> Path:
     return folder
 
 
+def database_pg(server: str, data: Path, shape: Shape) -> str:
+    """The generated PostgreSQL database of this shape (made once, kept in the server's data folder)."""
+    name, done = _name(shape), data / "postgres" / f"{_name(shape)}.done"
+    if not (done.exists() and postgres.exists(server, name)):
+        postgres.admin(server, f'DROP DATABASE IF EXISTS "{name}"')
+        postgres.admin(server, f'CREATE DATABASE "{name}"')
+        os.environ["DONDOC_STATE_DIR"] = str(data / "postgres")
+        url = f"{server}/{name}"
+        made = generate(url, shape)
+        engine_for(url).dispose()  # a template database must have no connections
+        done.write_text(json.dumps(made))
+    return name
+
+
+def _name(shape: Shape) -> str:
+    return f"open{shape.open}-due{shape.due}-seed{shape.seed}"
+
+
 def _child(what: str, **args) -> dict:
+    """One measure in a fresh process; its JSON answer."""
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-m", "bench.child", what, json.dumps(args)], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-m", "bench.child", what, json.dumps(args)], cwd=root,
                           capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench: the {what} measure failed ({args}):\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def table(rows: list[Row], *, quick: bool) -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    lines = [f"dondoc bench{' (quick: sizes too small for the goals)' if quick else ''} — "
-             f"{os.cpu_count()} cores, {memory:.1f} GiB memory, Python {sys.version.split()[0]}", "",
-             f"| {'what':<52} | {'measured':>14} | {'goal':>12} | {'ratio':>6} | {'result':<12} | note",
-             f"|{'-' * 54}|{'-' * 16}|{'-' * 14}|{'-' * 8}|{'-' * 14}|------"]
+    head = (f"dondoc bench{' (quick: sizes too small for the goals)' if quick else ''} — "
+            f"{os.cpu_count()} cores, {memory:.1f} GiB memory, Python {sys.version.split()[0]}")
+    lines = [head, "",
+             f"| {'what':<50} | {'SQLite':>14} | {'PostgreSQL':>14} | {'goal':>13} | {'ratio':>11} | "
+             f"{'result':<12} | note",
+             f"|{'-' * 52}|{'-' * 16}|{'-' * 16}|{'-' * 15}|{'-' * 13}|{'-' * 14}|------"]
     for r in rows:
-        value = "—" if r.value is None else f"{r.value:,.2f} {r.unit}"
+        values = ["—" if v is None else f"{v:,.2f} {r.unit}" for v in (r.value, r.pg)]
         goal = f"{'≥' if r.higher_is_better else '≤'} {r.goal:,.6g} {r.unit}"
-        ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
-        lines.append(f"| {r.what:<52} | {value:>14} | {goal:>12} | {ratio:>6} | {r.verdict:<12} | {r.note}")
+        ratio = " / ".join(f"{x:.2f}" for x in (r.ratio(r.value), r.ratio(r.pg)) if x is not None) or "—"
+        lines.append(f"| {r.what:<50} | {values[0]:>14} | {values[1]:>14} | {goal:>13} | {ratio:>11} | "
+                     f"{r.verdict:<12} | {r.note}")
     return "\n".join(lines)
 
 

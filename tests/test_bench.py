@@ -14,7 +14,7 @@ def test_quick_bench_prints_every_measure_and_delivers_each_message_once(tmp_pat
     out = done.stdout
     assert "cores" in out and "GiB memory" in out
     for what in ("chase: 20,000 open", "chase growth", "chase peak memory", "dispatch json", "dispatch smtp",
-                 "monitoring over 20,000"):
+                 "monitoring over 20,000", "import 20-row appendix to all communes"):
         assert what in out
     assert out.count("each once") >= 2 and "LOST OR DOUBLED" not in out
     assert (tmp_path / "open20000-due1000-seed2026" / "done").exists()  # a second run reuses the data

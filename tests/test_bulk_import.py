@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import EXAMPLES
 from sqlmodel import func, select
 
 from bench.appendix import write_appendix
-from conftest import EXAMPLES
 from intake.service import import_directive, issue_draft, load_plan
 from models import Assignment, Task, Unit
 from models.bulk import insert_plain

@@ -20,8 +20,9 @@ from bench.postgres import pg_bin, postgres_server
 from models.db import engine_for
 
 FULL = {"chase": (1_000_000, 50_000), "small": (100_000, 5_000), "large": (1_000_000, 5_000), "messages": 3000,
-        "naive": 1000}
-QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200, "naive": 50}
+        "naive": 1000, "appendix": 1000}
+QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200, "naive": 50,
+         "appendix": 20}
 
 
 @dataclass
@@ -94,8 +95,10 @@ def measure(sizes: dict, db: dict[str, dict]) -> list[Row]:
     runs = _child("prefect", **db["small"], count=sizes["naive"])
     rows += [Row(f"dispatch vs one Prefect task per message ({sizes['naive']})", runs["ratio"], "×", 50,
                  higher_is_better=True, note=f"{runs['naive_seconds']:.1f} s vs {runs['batch_seconds']:.2f} s"),
-             Row(f"empty chase, warm server ({_n(sizes['small'][0])} open)", runs["empty_seconds"], "s", 2),
-             Row("import 1,000-row appendix to all communes", None, "s", 5)]
+             Row(f"empty chase, warm server ({_n(sizes['small'][0])} open)", runs["empty_seconds"], "s", 2)]
+    imported = _child("import_appendix", **fresh, rows=sizes["appendix"])
+    rows.append(Row(f"import {_n(sizes['appendix'])}-row appendix to all communes", imported["seconds"], "s", 5,
+                    note=f"{imported['assignments']:,} assignments, {imported['cpu_seconds']:.2f} s CPU"))
     return rows
 
 

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401
+from domain.errors import ConfigError
 from models.db import make_engine
 
 config = context.config
@@ -38,7 +39,8 @@ def _check_foreign_keys(connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
         tables = sorted({row[0] for row in broken})
-        raise RuntimeError(f"migration left {len(broken)} rows with a broken foreign key in {', '.join(tables)}")
+        raise ConfigError(f"sau khi nâng cấp cơ sở dữ liệu, {len(broken)} dòng có khóa ngoại hỏng trong bảng "
+                          f"{', '.join(tables)}: khôi phục bản sao lưu (dondoc restore) và báo cho người phát triển")
 
 
 run_migrations()

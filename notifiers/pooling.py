@@ -9,6 +9,7 @@ open between messages. The plugins' own logic (what they send, how they report) 
 from __future__ import annotations
 
 import base64
+import http.client
 import smtplib
 import ssl
 import threading
@@ -20,6 +21,8 @@ import requests
 import urllib3
 from apprise.plugins import custom_json
 from apprise.plugins.email import base as email_base
+
+from notifiers import keepalive
 
 _local = threading.local()
 
@@ -58,17 +61,6 @@ _POOLS = {verify: urllib3.PoolManager(num_pools=256, maxsize=64, cert_reqs="CERT
           for verify in (True, False)}
 
 
-class _Response:
-    """What the plugin reads of a response."""
-
-    def __init__(self, answer: urllib3.BaseHTTPResponse):
-        self.status_code, self.reason, self.headers, self.content = answer.status, answer.reason, answer.headers, answer.data
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-
 def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=None, headers=None, auth=None):
     if params:
         url += ("&" if "?" in url else "?") + urlencode(params)
@@ -76,17 +68,31 @@ def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=
     if auth:
         headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    body = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        answer = _POOLS[verify].request(method, url, body=data, headers=headers,
+        answer = keepalive.request(method, url, body=body, headers=headers, verify=verify, connect_timeout=connect,
+                                   read_timeout=read)
+    except TimeoutError as exc:
+        raise requests.exceptions.Timeout(str(exc) or "timed out") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise requests.exceptions.ConnectionError(str(exc) or type(exc).__name__) from None
+    if allow_redirects and answer.status_code in keepalive.REDIRECTS:
+        return _followed(method, url, verify=verify, connect=connect, read=read, body=body, headers=headers)
+    return answer
+
+
+def _followed(method, url, *, verify, connect, read, body, headers):
+    """A redirected call, through urllib3 (which follows redirects as requests would)."""
+    try:
+        answer = _POOLS[verify].request(method, url, body=body, headers=headers,
                                         timeout=urllib3.Timeout(connect=connect, read=read),
                                         retries=urllib3.Retry(total=None, connect=0, read=0, status=0, other=0,
-                                                              redirect=5 if allow_redirects else 0,
-                                                              raise_on_redirect=False))
+                                                              redirect=5, raise_on_redirect=False))
     except urllib3.exceptions.TimeoutError as exc:
         raise requests.exceptions.Timeout(str(exc)) from None
     except urllib3.exceptions.HTTPError as exc:
         raise requests.exceptions.ConnectionError(str(exc)) from None
-    return _Response(answer)
+    return keepalive.Answer(answer.status, answer.reason, dict(answer.headers), answer.data)
 
 
 @lru_cache(maxsize=1024)
@@ -209,7 +215,7 @@ def close_connections() -> None:
     if session is not None:
         session.close()
         _local.session = None
-    # urllib3's pools are shared by the threads and keep their connections for the next dispatch
+    keepalive.close_connections()
 
 
 def install() -> None:

@@ -13,6 +13,7 @@ import smtplib
 import ssl
 import threading
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
@@ -22,6 +23,22 @@ from apprise.plugins import custom_json
 from apprise.plugins.email import base as email_base
 
 _local = threading.local()
+
+
+def unreachable() -> bool:
+    """Whether this thread's last message failed on the way (connection refused or dropped, no answer in
+    time), rather than being refused by a server that answered; asking forgets it."""
+    failed, _local.unreachable = getattr(_local, "unreachable", False), False
+    return failed
+
+
+@contextmanager
+def _on_the_wire(*errors: type[BaseException]):
+    try:
+        yield
+    except errors:
+        _local.unreachable = True
+        raise
 
 
 class _Requests:
@@ -40,8 +57,9 @@ class _Requests:
         parts = urlsplit(url)
         proxies = proxies or _proxies(f"{parts.scheme}://{parts.netloc}")
         if proxies or not isinstance(verify, bool) or set(kwargs) - {"data", "params", "headers", "auth"}:
-            return _session().request(method, url, proxies=proxies, verify=verify, timeout=timeout,
-                                      allow_redirects=allow_redirects, **kwargs)
+            with _on_the_wire(requests.ConnectionError, requests.Timeout):
+                return _session().request(method, url, proxies=proxies, verify=verify, timeout=timeout,
+                                          allow_redirects=allow_redirects, **kwargs)
         return _direct(method, url, verify=verify, timeout=timeout, allow_redirects=allow_redirects, **kwargs)
 
 
@@ -83,8 +101,10 @@ def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=
                                                               redirect=5 if allow_redirects else 0,
                                                               raise_on_redirect=False))
     except urllib3.exceptions.TimeoutError as exc:
+        _local.unreachable = True
         raise requests.exceptions.Timeout(str(exc)) from None
     except urllib3.exceptions.HTTPError as exc:
+        _local.unreachable = True
         raise requests.exceptions.ConnectionError(str(exc)) from None
     return _Response(answer)
 
@@ -119,12 +139,15 @@ class _PooledSession:
 
     def __init__(self, key: tuple, make):
         self._key, self._make = key, make
-        self._smtp, self._user, self._tls = make(), None, None
+        with _on_the_wire(OSError):
+            self._smtp = make()
+        self._user, self._tls = None, None
         self.clean_since: float | None = None  # when its last transaction ended well (no RSET needed)
 
     def starttls(self, **kwargs):
         if self._tls is None:
-            self._smtp.starttls(**kwargs)
+            with _on_the_wire(OSError, smtplib.SMTPServerDisconnected):
+                self._smtp.starttls(**kwargs)
             self._tls = kwargs
 
     def login(self, user, password):
@@ -141,8 +164,9 @@ class _PooledSession:
     def sendmail(self, *args, **kwargs):
         self.clean_since = None
         try:
-            refused = self._smtp.sendmail(*args, **kwargs)
-        except smtplib.SMTPServerDisconnected:
+            with _on_the_wire(OSError, smtplib.SMTPServerDisconnected):
+                refused = self._smtp.sendmail(*args, **kwargs)
+        except (OSError, smtplib.SMTPServerDisconnected):
             self._smtp = None  # the server closed it meanwhile: the plugin reports a failure, the outbox retries
             raise
         self.clean_since = time.monotonic()

@@ -36,14 +36,16 @@ class Mail:
 
 
 class SmtpSink:
-    """An SMTP server that accepts every message (and any login, so that URLs with passwords work)."""
+    """An SMTP server that accepts every message (and any login, so that URLs with passwords work).
+
+    It can be stopped and started again on the same port, as a mail server that was down comes back.
+    """
 
     def __init__(self) -> None:
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
         self.port = _free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
-                                      authenticator=lambda *args: AuthResult(success=True))
+        self._controller: Controller | None = None
 
     def url(self, to: str, *, user: str = "", password: str = "") -> str:
         """A mailto:// contact that delivers here."""
@@ -62,11 +64,16 @@ class SmtpSink:
         return "250 OK"
 
     def start(self) -> SmtpSink:
+        # a new controller each time: a stopped one has closed its event loop
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
+                                      authenticator=lambda *args: AuthResult(success=True))
         self._controller.start()
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> SmtpSink:
         return self.start()

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pendulum
 import pytest
-from conftest import TZ, issue_example, write_contacts
+from conftest import TZ, issue_example, make_cli, write_contacts
 from fake_zalo import FakeZalo
 from sqlmodel import select as select_rows
 from test_flow_chase import _read
@@ -243,3 +243,40 @@ def test_an_hour_of_outages_ends_with_every_message_delivered_once(outage, http_
     alert_operator(what="dead_letters", detail=event.payload["summary"], as_of=START.add(minutes=26))
     [told] = [b for b in http_sink.received if b["title"].startswith("[dondoc]")]
     assert told["title"] == "[dondoc] Có tin nhắn không gửi được" and "-217" in told["message"]
+
+
+# --- the Prefect server down at chase time ---------------------------------------------------------------------
+
+def database_dump(path) -> str:
+    """Every row of every table of a SQLite file."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def test_a_chase_without_prefect_fails_loudly_and_the_next_one_catches_up(prefect_server, dondoc_env, http_sink):
+    up = make_cli(dondoc_env.state_dir, PREFECT_API_URL=prefect_server)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        down = make_cli(dondoc_env.state_dir, PREFECT_API_URL=f"http://127.0.0.1:{probe.getsockname()[1]}/api")
+    issue_example(write_contacts(dondoc_env, {"units": {SKHCN: [http_sink.url("skhcn")],
+                                                        "Xã An Thành": [http_sink.url("an-thanh")]}}))
+    chase_deadlines(as_of=START)  # Monday's run, as its schedule starts it
+    assert len(http_sink.received) == 2
+
+    # Tuesday 30/9: the server is down. The chase says so in one line, exits 1 and leaves the database as it was.
+    before = database_dump(up.db)
+    failed = down("chase", "--as-of", "2025-09-30T08:00", "--json")
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert failed.stderr.startswith("Lỗi: không kết nối được máy chủ Prefect (http://127.0.0.1:")
+    assert "chưa chạy gì, cơ sở dữ liệu không đổi" in failed.stderr and "Traceback" not in failed.stderr
+    assert database_dump(up.db) == before and len(http_sink.received) == 2
+
+    # 1/10 and 2/10 pass without a run (the schedules stop with their server); on Friday 3/10 it is back
+    done = json.loads(up("chase", "--as-of", "2025-10-03T08:00", "--json", check=True).stdout)
+    assert done["sent"] == 2 and done["failed"] == done["dead"] == 0
+    friday = {b["dondoc"]["recipient"]["name"]: [(i["task"], i["kinds"]) for i in b["dondoc"]["items"]]
+              for b in http_sink.received[2:]}
+    # one message each with the latest step of each item, not the missed due/overdue/before steps in a burst
+    assert friday == {SKHCN: [("1", ["overdue"])], "Xã An Thành": [("3", ["due"])]}

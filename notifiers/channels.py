@@ -112,7 +112,7 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
     with _captured() as log:
         if channel in ("zalo", "zns"):
             return _deliver_zalo(plugin, channel, payload, context)
-        pooling.unreachable()  # forget what an earlier message of this thread left
+        pooling.last_failure()  # forget what an earlier message of this thread left
         if channel == "email":
             plugin.headers[KEY_HEADER] = key
             with email_text.plain_part(payload["html"], payload.get("text")):
@@ -124,8 +124,10 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
         else:
             ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
     # Apprise says only yes or no; what it logged says why (`deliver` masks the address's secrets in it).
-    down = pooling.unreachable()
-    return (SENT if ok else Outcome("retry", _reason(log) or "kênh gửi từ chối tin nhắn", destination_down=down)), None
+    down, why = pooling.last_failure()
+    if ok:
+        return SENT, None
+    return Outcome("retry", why or _reason(log) or "kênh gửi từ chối tin nhắn", destination_down=down), None
 
 
 def _deliver_zalo(plugin, channel: str, payload: dict, context: SendContext) -> tuple[Outcome, dict | None]:

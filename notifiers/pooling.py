@@ -25,11 +25,13 @@ from apprise.plugins.email import base as email_base
 _local = threading.local()
 
 
-def unreachable() -> bool:
-    """Whether this thread's last message failed on the way (connection refused or dropped, no answer in
-    time), rather than being refused by a server that answered; asking forgets it."""
-    failed, _local.unreachable = getattr(_local, "unreachable", False), False
-    return failed
+def last_failure() -> tuple[bool, str | None]:
+    """What this thread's last message met on the way, which Apprise only logs at debug level: whether the
+    server was unreachable (connection refused or dropped, no answer in time), and a refusal worth naming;
+    asking forgets it."""
+    found = getattr(_local, "unreachable", False), getattr(_local, "why", None)
+    _local.unreachable, _local.why = False, None
+    return found
 
 
 @contextmanager
@@ -151,15 +153,20 @@ class _PooledSession:
             self._tls = kwargs
 
     def login(self, user, password):
-        if self._user == user:
+        # the same account only: a contact with a wrong password must fail, not ride on another's session
+        if self._user == (user, password):
             return
         if self._user is not None:  # another account on the same server: a fresh session for it
             self._smtp.quit()
             self._smtp, self._user = self._make(), None
             if self._tls is not None:
                 self._smtp.starttls(**self._tls)
-        self._smtp.login(user, password)
-        self._user = user
+        try:
+            self._smtp.login(user, password)
+        except smtplib.SMTPAuthenticationError as exc:  # the code only: the server's words may quote the account
+            _local.why = f"máy chủ thư từ chối đăng nhập (SMTP {exc.smtp_code}): kiểm tra tài khoản, mật khẩu"
+            raise
+        self._user = (user, password)
 
     def sendmail(self, *args, **kwargs):
         self.clean_since = None

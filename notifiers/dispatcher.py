@@ -27,9 +27,10 @@ from notifiers.delivery import Outcome, SendContext
 from notifiers.zalo_tokens import ZaloTokens
 
 MAX_BACKOFF = timedelta(hours=6)
-# A row not tried because its destination failed earlier in the run; its own words, not another row's error.
-UNREACHABLE = Outcome("retry", "chưa gửi: nơi nhận không kết nối được hoặc không trả lời kịp trong lượt gửi này",
-                      destination_down=True)
+# A row not tried because its destination failed earlier in the run; its own words, not another row's error
+# (which may name that row's address).
+UNREACHABLE = Outcome("retry", "chưa gửi trong lượt này: nơi nhận vừa lỗi với tin trước (không kết nối được, quá "
+                               "thời gian chờ hoặc yêu cầu gửi chậm lại)", destination_down=True)
 
 
 @dataclass

@@ -21,7 +21,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with SQLite made safe for several processes (WAL, foreign keys, waiting on locks)."""
+    """An engine with SQLite made safe for several processes (WAL, foreign keys, waiting on locks).
+
+    Its errors never quote the values of a statement (`hide_parameters`): they may be contact URLs with their
+    passwords, or Zalo tokens, and errors end up in logs, Prefect's UI and the CLI's message.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -30,10 +34,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

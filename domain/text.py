@@ -16,6 +16,17 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Markdown's active characters: raw HTML, links and images ([…](…)), code, table cells.
+_MARKDOWN = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[",
+                           "]": "\\]", "`": "\\`"})
+
+
+def md_text(text: object) -> str:
+    """Text that markdown (a Prefect artifact) shows as typed, on one line: no HTML, link, image or code of its
+    own, and safe inside a table cell."""
+    return " ".join(str(text).translate(_MARKDOWN).split())
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of a text: no diacritics, đ→d, OCR look-alikes mapped, spaces folded."""
     text = unicodedata.normalize("NFD", text.translate(_OCR_LOOKALIKES))

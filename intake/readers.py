@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -74,17 +75,58 @@ def _parse_mapping(text: str, name: str) -> dict:
         raise InputError(f"{name}: không phải văn bản (có ký tự NUL)")
     if not text.strip():
         raise InputError(f"{name}: tệp rỗng")
+    is_json = text.lstrip().startswith("{")
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        data = json.loads(text, object_pairs_hook=_json_object) if is_json else yaml.load(text, Loader=_Loader)
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" ở dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
         raise InputError(f"{name}: YAML không hợp lệ{where}: {getattr(exc, 'problem', None) or exc}") from None
+    except _KeyTwice as exc:
+        raise InputError(f"{name}: JSON không hợp lệ: {exc}") from None
+    except Exception as exc:  # noqa: BLE001  PyYAML's constructors fail on explicit tags (!!int abc) with anything
+        what = "JSON" if is_json else "YAML"
+        raise InputError(f"{name}: {what} không hợp lệ: giá trị không đọc được ({type(exc).__name__}: {exc})") from None
     if not isinstance(data, dict):
         raise InputError(f"{name}: phải là một văn bản dạng bảng khóa: giá trị (number, kind, issuer, tasks…)")
     return data
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter where it would guess: a key given twice is an error (the second would
+    silently win), and an impossible date (2026-02-30) is a YAML error with its line, not a crash."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"]
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and keys.count(key_node.value) > 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"khóa “{key_node.value}” có hai lần (giá trị nào mới đúng?)", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"“{node.value}” không phải một ngày có thật (năm-tháng-ngày)", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+class _KeyTwice(ValueError):
+    """A JSON object gives a key twice."""
+
+
+def _json_object(pairs: list[tuple]) -> dict:
+    """A JSON object; a key given twice is an error, as in YAML."""
+    twice = [key for key, n in Counter(key for key, _ in pairs).items() if n > 1]
+    if twice:
+        raise _KeyTwice(f"khóa “{twice[0]}” có hai lần (giá trị nào mới đúng?)")
+    return dict(pairs)
 
 
 def _sidecar_header(path: Path, max_bytes: int) -> dict:

@@ -43,7 +43,7 @@ def _names(value):
 
 Text = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=20000)]
 ShortText = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=300)]
-Names = Annotated[list[Annotated[str, BeforeValidator(_text)]], BeforeValidator(_names)]
+Names = Annotated[list[ShortText], BeforeValidator(_names)]  # a blank name in the list is an error, not “no unit”
 
 
 class TaskFile(BaseModel):

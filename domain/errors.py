@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.text import quoted
+
 
 class DondocError(Exception):
     """Base of every error dondoc reports to a person."""
@@ -29,7 +31,7 @@ class UnknownUnitError(InputError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name, self.suggestions = name, suggestions
         hint = f" Có phải: {'; '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"không tìm thấy đơn vị “{name}” trong danh mục.{hint}")
+        super().__init__(f"không tìm thấy đơn vị {quoted(name)} trong danh mục.{hint}")
 
 
 class NotFoundError(InputError):

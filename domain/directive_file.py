@@ -43,7 +43,9 @@ def _names(value):
 
 Text = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=20000)]
 ShortText = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=300)]
-Names = Annotated[list[ShortText], BeforeValidator(_names)]  # a blank name in the list is an error, not “no unit”
+# A blank name in the list is an error, not "no unit"; one spreadsheet cell may name a dozen units.
+Names = Annotated[list[Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=2000)]],
+                  BeforeValidator(_names)]
 
 
 class TaskFile(BaseModel):

@@ -79,9 +79,7 @@ def report_import_cmd(
     """Nhập báo cáo Văn phòng đã thu thập vào bảng tính (kiểm tra hết, sai một dòng thì không ghi dòng nào)."""
     now = parse_moment(as_of)
     env = prepare(now=now, actor=actor())
-    if not path.is_file():
-        raise InputError(f"không có tệp {path}")
-    rows = read_report_sheet(path, now=now)
+    rows = read_report_sheet(path, now=now, max_bytes=env.settings.max_import_bytes)
     problems, saved = [], 0
     with session_scope(env.url) as session:
         for row in rows:

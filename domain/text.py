@@ -44,6 +44,13 @@ def md_text(text: object) -> str:
     return " ".join(str(text).translate(_MARKDOWN).split())
 
 
+def megabytes(n: int) -> str:
+    """10 MB, 1,5 MB, 512 KB: a size as people read it."""
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of a text: no diacritics, đ→d, OCR look-alikes mapped, spaces folded."""
     text = unicodedata.normalize("NFD", text.translate(_OCR_LOOKALIKES))

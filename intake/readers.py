@@ -9,9 +9,18 @@ from pathlib import Path
 import yaml
 
 from domain.errors import InputError
+from domain.text import megabytes
 from intake.xlsx import read_appendix
 
 DIRECTIVE_SUFFIXES = {".yaml", ".yml", ".json", ".xlsx"}
+# Spreadsheets of other kinds, with what to do about them.
+OTHER_SPREADSHEETS = {
+    ".xlsm": "bảng tính có macro (.xlsm) không được nhận: hãy lưu lại thành .xlsx thường (Excel Workbook)",
+    ".xltm": "mẫu bảng tính có macro (.xltm) không được nhận: hãy lưu lại thành .xlsx thường (Excel Workbook)",
+    ".xlsb": "bảng tính nhị phân (.xlsb) không được nhận: hãy lưu lại thành .xlsx (Excel Workbook)",
+    ".xls": "tệp .xls cũ không được nhận: hãy lưu lại thành .xlsx (Excel 2007 trở lên)",
+    ".csv": "tệp .csv không được nhận: hãy mở bằng Excel và lưu thành .xlsx",
+}
 
 
 def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) -> dict:
@@ -22,11 +31,11 @@ def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) ->
     """
     suffix = path.suffix.lower()
     if suffix not in DIRECTIVE_SUFFIXES:
-        raise InputError(f"{path.name}: chỉ nhận tệp .yaml, .yml, .json hoặc .xlsx")
-    _check_size(path, max_bytes)
+        raise InputError(f"{path.name}: {OTHER_SPREADSHEETS.get(suffix, 'chỉ nhận tệp .yaml, .yml, .json hoặc .xlsx')}")
+    check_file(path, max_bytes)
     if suffix != ".xlsx":
         return _read_mapping(path)
-    tasks = read_appendix(path)  # the spreadsheet's own problems first: they are what the user is looking at
+    tasks = read_appendix(path, max_bytes=max_bytes)  # the spreadsheet's own problems first: they are what the user is looking at
     data = dict(header if header is not None else _sidecar_header(path, max_bytes))
     if "tasks" in data:
         raise InputError(f"{path.name}: phần đầu văn bản không được có “tasks”; nhiệm vụ lấy từ bảng tính")
@@ -36,7 +45,7 @@ def read_directive(path: Path, *, max_bytes: int, header: dict | None = None) ->
 
 def read_header(path: Path, *, max_bytes: int) -> dict:
     """A spreadsheet's header file (the directive's own fields) given with --header."""
-    _check_size(path, max_bytes)
+    check_file(path, max_bytes)
     return _read_mapping(path)
 
 
@@ -47,7 +56,8 @@ def read_text(text: str, *, name: str = "văn bản dán vào", max_bytes: int) 
     return _parse_mapping(text, name)
 
 
-def _check_size(path: Path, max_bytes: int) -> None:
+def check_file(path: Path, max_bytes: int) -> None:
+    """An existing, non-empty regular file of at most `max_bytes`, or one message saying what it is not."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -59,7 +69,7 @@ def _check_size(path: Path, max_bytes: int) -> None:
     if size == 0:
         raise InputError(f"{path.name}: tệp rỗng")
     if size > max_bytes:
-        raise InputError(f"{path.name}: tệp quá lớn ({size / 1048576:.1f} MB, tối đa {max_bytes / 1048576:.0f} MB)")
+        raise InputError(f"{path.name}: tệp quá lớn ({megabytes(size)}, tối đa {megabytes(max_bytes)})")
 
 
 def _read_mapping(path: Path) -> dict:
@@ -133,7 +143,7 @@ def _sidecar_header(path: Path, max_bytes: int) -> dict:
     for suffix in (".yaml", ".yml", ".json"):
         candidate = path.with_suffix(suffix)
         if candidate.exists():
-            _check_size(candidate, max_bytes)
+            check_file(candidate, max_bytes)
             return _read_mapping(candidate)
     raise InputError(
         f"{path.name}: thiếu phần đầu văn bản (số, loại, ngày ban hành, cơ quan ban hành, trích yếu): "

@@ -140,8 +140,10 @@ def check_uploads(uploads: list[Upload], *, max_bytes: int) -> list[Problem]:
 
 
 def safe_name(name: str) -> str:
-    """A file name a person can read and a disk can hold: no folders, no control characters, not too long."""
+    """A file name a person can read and a disk can hold: no folders, no control characters, not too long, and
+    no invisible format characters (a right-to-left override shows "x\u202egpj.pdf" as "xfdp.jpg")."""
     base = unicodedata.normalize("NFC", re.split(r"[\\/]", name or "")[-1])
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf")
     base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .") or "tep-minh-chung"
     if len(base) > 150:
         stem, dot, suffix = base.rpartition(".")

@@ -111,11 +111,11 @@ CASES = {
     "terminal escape in the subject": (yaml_file(GOOD.replace("subject: >-", 'subject: "\\e[31mĐỎ"\nx: >-')), 1,
                                        "subject: có ký tự điều khiển U+001B"),
     "overlong Vietnamese content": (yaml_file(_task2("    content: >-\n      Tiếp tục", f"    content: >-\n      {LONG * 220}")),
-                                    1, "tasks[2].content: quá dài"),
+                                    1, "tasks[2].content: quá dài (tối đa 20.000 ký tự)"),
     "overlong Vietnamese subject": (yaml_file(GOOD.replace("subject: >-", f"subject: {LONG * 220}\nx: >-")), 1,
-                                    "subject: quá dài"),
+                                    "subject: quá dài (tối đa 20.000 ký tự)"),
     "overlong issuer": (yaml_file(GOOD.replace("issuer: Văn phòng", f"issuer: {'Ủy ban ' * 50}Văn phòng")), 1,
-                        "issuer: quá dài"),
+                        "issuer: quá dài (tối đa 300 ký tự)"),
 }
 
 

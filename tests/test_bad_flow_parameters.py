@@ -61,7 +61,7 @@ CASES = {
                         "đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://"),
     "NUL in the result": (record_report, REPORT | {"done_text": "Đã\x00 rà soát"}, "có ký tự điều khiển U+0000"),
     "overlong Vietnamese result": (record_report, REPORT | {"done_text": "Đã rà soát, cập nhật số liệu. " * 200},
-                                   "done_text: quá dài"),
+                                   "done_text: quá dài (tối đa 5.000 ký tự)"),
     "unknown unit": (record_report, REPORT | {"unit": "Sở Giao thông"}, "không tìm thấy đơn vị “Sở Giao thông”"),
     "task not assigned": (record_report, REPORT | {"task": "9"}, "không được giao mục 9"),
     "new deadline not later": (extend_deadline, SKHCN_TASK | {"new_due": date(2025, 9, 20), "reason": "Chờ số liệu"},

@@ -54,7 +54,7 @@ IMPORTS = {
     "bad unit and impossible date": (xlsx([HEADER, [1, "A", "Sở Giao thông", "", "31/4/2026"]]), {}, 1, "31/4/2026"),
     "30/02/2026": (xlsx([HEADER, [1, "A", STC, "", "30/02/2026"]]), {}, 1, "“30/02/2026” không phải một ngày có thật"),
     "overlong Vietnamese cell": (xlsx([HEADER, [1, "Rà soát, cập nhật số liệu chuyển đổi số. " * 500, STC, "",
-                                                "Quý I/2026"]]), {}, 1, "tasks[1].content: quá dài"),
+                                                "Quý I/2026"]]), {}, 1, "tasks[1].content: quá dài (tối đa 20.000 ký tự)"),
     "unknown unit typed in NFD": (xlsx([HEADER, [1, "A", unicodedata.normalize("NFD", "Sở Giao thông"), "",
                                                  "Quý I/2026"]]), {}, 1, "không tìm thấy đơn vị “Sở Giao thông”"),
 }

@@ -17,7 +17,7 @@ from domain.deadlines import PERIOD_LABELS
 from domain.monitoring_views import (BUCKETS, CONTENT, NUMBER, TASK, UNIT, by_directive, by_leader, by_task, by_unit,
                                      latest_progress, lead_only, unit_order)
 from domain.status import LABELS, SOON_WORKING_DAYS
-from domain.text import vn_date
+from domain.text import md_text, vn_date
 from domain.workdays import WorkCalendar
 
 __all__ = ["ASSIGNMENT_SCHEMA", "BUCKETS", "REPORT_SCHEMA", "KeyFigures", "by_directive", "by_leader", "by_task",
@@ -238,7 +238,7 @@ def summary_markdown(bucketed: pl.DataFrame, reports: pl.DataFrame, *, month: da
         shown = "" if warned.height <= top else f" ({top} đơn vị thấp nhất)"
         lines += ["", f"## Diện cảnh báo: tỷ lệ cập nhật dưới {_pct(threshold * 100)}{shown}", "",
                   "| Đơn vị | Phải cập nhật | Đã cập nhật | Tỷ lệ |", "|---|---:|---:|---:|"]
-        lines += [f"| {_md_cell(u)} | {n} | {k} | {_pct(p)} |" for u, n, k, p in warned.head(top).iter_rows()]
+        lines += [f"| {md_text(u)} | {n} | {k} | {_pct(p)} |" for u, n, k, p in warned.head(top).iter_rows()]
         if warned.height > top:
             lines += ["", f"… và {warned.height - top} đơn vị khác (xem tệp Excel)."]
     return "\n".join(lines) + "\n"
@@ -247,12 +247,6 @@ def summary_markdown(bucketed: pl.DataFrame, reports: pl.DataFrame, *, month: da
 def _pct(value: float | None) -> str:
     """66,7 % (Vietnamese decimal comma); — when there is nothing to measure."""
     return "—" if value is None else f"{value:.1f} %".replace(".", ",")
-
-
-def _md_cell(text: object) -> str:
-    """Text safe inside a markdown table cell: no pipes, no new lines, no raw HTML (as flows.summaries.md_cell)."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.replace("|", "\\|").split())
 
 
 def monitoring_sheets(bucketed: pl.DataFrame, reports: pl.DataFrame, *, month: date, as_of: date,

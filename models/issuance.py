@@ -14,7 +14,7 @@ from domain.deadlines import parse_deadline
 from domain.directive_file import DirectivePlan
 from domain.errors import AlreadyRegisteredError, ConflictError, DeadlineError, Problem, ValidationError
 from domain.policy import TZ, ReminderPolicy, notice_at
-from domain.text import name_key, nfc
+from domain.text import name_key, nfc, quoted, refuse_controls
 from domain.workdays import WorkCalendar
 from models.bulk import insert_plain
 from models.crud import create_event, get_or_create_person
@@ -88,8 +88,13 @@ def issue_directive(*, session: Session, directive: Directive, number: str, issu
     if directive.status != DirectiveStatus.DRAFT:
         raise ConflictError(f"{_label(directive)} đã ban hành, không ban hành lại")
     number = nfc(number)
-    if not number or number.startswith("/"):
-        raise ValidationError("ban hành", [Problem("number", f"số văn bản “{number}” không hợp lệ")])
+    try:
+        refuse_controls(number)
+    except ValueError as exc:
+        raise ValidationError("ban hành", [Problem("number", str(exc))]) from None
+    if not number or number.startswith("/") or len(number) > 300:
+        too_long = " (dài quá 300 ký tự)" if len(number) > 300 else ""
+        raise ValidationError("ban hành", [Problem("number", f"số văn bản {quoted(number)} không hợp lệ{too_long}")])
     _check_number_free(session=session, issuer=directive.issuer, number=number)
 
     tasks = session.execute(select(T.c.id, T.c.ref, T.c.deadline_written, T.c.deadline_kind, T.c.due, T.c.effective_due,

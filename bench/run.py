@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.generate import Shape, generate
+from bench.generate import GENERATION, Shape, generate
 
 FULL = {"chase": (1_000_000, 50_000), "small": (100_000, 5_000), "large": (1_000_000, 5_000), "messages": 3000}
 QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200}
@@ -82,8 +82,8 @@ def measure(sizes: dict, data: Path) -> list[Row]:
 
 
 def database(data: Path, shape: Shape) -> Path:
-    """The generated database of this shape (made once, then reused)."""
-    folder = data / f"open{shape.open}-due{shape.due}-seed{shape.seed}"
+    """The generated database of this shape (made once, then reused; a new generation gets a new folder)."""
+    folder = data / f"open{shape.open}-due{shape.due}-seed{shape.seed}-g{GENERATION}"
     if not (folder / "done").exists():
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "bench.db").unlink(missing_ok=True)

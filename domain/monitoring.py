@@ -239,6 +239,7 @@ class Overview:
     warned: pl.DataFrame
     missing: pl.DataFrame  # the last sheet: assignments not updated this month
     urgent: pl.Series  # row numbers of `missing`, most urgent first
+    active: pl.DataFrame  # the lead rows that must update this month, with `_updated`
 
     @property
     def missing_sheet(self) -> str:
@@ -247,6 +248,11 @@ class Overview:
 
     def markdown(self, top: int = 10) -> str:
         return summary_of(self.figures, self.warned, threshold=self.threshold, top=top)
+
+    def warnings_for(self, issuer: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """warning_list over the directives of one issuing office, from the rows already read."""
+        mine = self.active.filter(pl.col("issuer") == issuer)
+        return _warned(_update_rates(mine), self.threshold), _missing(mine)[0]
 
     def most_urgent(self, limit: int) -> pl.DataFrame:
         """At most `limit` rows of `missing`: the most urgent (earliest deadline first), in its order."""
@@ -268,7 +274,7 @@ def overview(bucketed: pl.DataFrame, reports: pl.DataFrame, *, month: date, as_o
               "Theo lãnh đạo": leader_view(lead), "Tỷ lệ đúng hạn": on_time, f"Cập nhật {tag}": updates,
               "Diện cảnh báo": warned, f"Chưa cập nhật {tag}": missing}
     figures = figures_of(lead, on_time, updates, warned, month=month, as_of=as_of)
-    return Overview(month, threshold, sheets, figures, warned, missing, urgent)
+    return Overview(month, threshold, sheets, figures, warned, missing, urgent, active)
 
 
 def monitoring_sheets(bucketed: pl.DataFrame, reports: pl.DataFrame, *, month: date, as_of: date,

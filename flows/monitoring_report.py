@@ -16,8 +16,7 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from domain.monitoring import (MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, Overview, overview, warning_list,
-                               with_buckets)
+from domain.monitoring import MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, Overview, overview, with_buckets
 from domain.text import vn_date
 from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages
@@ -83,8 +82,7 @@ def send_warning_lists(env: Env, m: Monitoring, now: datetime, who: str) -> int:
     planning, queued = planning_of(env), 0
     with session_scope(env.url) as session:
         for issuer in sorted(m.assignments["issuer"].unique().to_list()):
-            mine = m.assignments.filter(pl.col("issuer") == issuer)
-            units, missing = warning_list(mine, m.reports, month=m.month, as_of=m.as_of)
+            units, missing = m.views.warnings_for(issuer)
             if units.is_empty():
                 continue
             context = {"units": [_unit_line(row, missing) for row in units.iter_rows(named=True)],

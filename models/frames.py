@@ -12,6 +12,7 @@ that write (https://www.sqlite.org/howtocorrupt.html, 2.2.1).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from sqlalchemy import String, cast, literal_column, type_coerce
@@ -50,43 +51,49 @@ def read_rows(engine: Engine, query: Select, schema: Mapping[str, pl.DataType]) 
 
 def read_bulk(engine: Engine, query: Select, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """A large result of one table (`query` selects from it alone; no free text), in `schema`."""
+    names = list(schema)
     if engine.dialect.name == "sqlite":
-        parts = _sqlite_text(engine, query)
+        # chunks read two at a time: SQLite and the CSV reader both run without the GIL
+        with ThreadPoolExecutor(2) as pool:
+            frames = list(pool.map(lambda rowids: _parsed(_sqlite_chunk(engine, query, rowids), names, sqlite=True),
+                                   _rowid_chunks(engine, query)))
     elif engine.dialect.name == "postgresql":
-        parts = [_postgres_copy(engine, query)]
+        frames = [_parsed(_postgres_copy(engine, query), names, sqlite=False)]
     else:
         raise NotImplementedError(f"monitoring reads SQLite or PostgreSQL, not {engine.dialect.name}")
-    strings = dict.fromkeys(schema, pl.String)
-    frames = [pl.read_csv(part, has_header=False, new_columns=list(schema), schema_overrides=strings,
-                          separator=_FIELD if engine.dialect.name == "sqlite" else ",",
-                          eol_char=_ROW if engine.dialect.name == "sqlite" else "\n",
-                          quote_char=None if engine.dialect.name == "sqlite" else '"')
-              for part in parts if part]
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=strings)
+    frames = [frame for frame in frames if frame is not None]
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(schema, pl.String))
     return typed(frame, schema, engine)
 
 
-def _sqlite_text(engine: Engine, query: Select) -> list[bytes]:
-    """The rows as delimited text, one chunk of rowids at a time, all in one read transaction."""
-    table = query.get_final_froms()[0]
+def _parsed(data: bytes | None, names: list[str], *, sqlite: bool) -> pl.DataFrame | None:
+    """Delimited text as a frame of strings (None for no text)."""
+    if not data:
+        return None
+    return pl.read_csv(data, has_header=False, new_columns=names, schema_overrides=dict.fromkeys(names, pl.String),
+                       separator=_FIELD if sqlite else ",", eol_char=_ROW if sqlite else "\n",
+                       quote_char=None if sqlite else '"')
+
+
+def _rowid_chunks(engine: Engine, query: Select) -> list[tuple[int, int]]:
+    table = query.get_final_froms()[0].name
+    with engine.connect() as connection:
+        low, high = connection.exec_driver_sql(f"SELECT min(rowid), max(rowid) FROM {table}").one()
+    return [(start, start + CHUNK - 1) for start in range(low or 0, (high or -1) + 1, CHUNK)]
+
+
+def _sqlite_chunk(engine: Engine, query: Select, rowids: tuple[int, int]) -> bytes | None:
+    """The rows of one range of rowids as delimited text. Chunks are read on their own connections: a row
+    written meanwhile shows as it was or as it is, never twice (the ranges do not overlap)."""
+    table = query.get_final_froms()[0].name
+    fields = ", ".join(f'"{column.name}"' for column in query.selected_columns)
+    line = f"printf('{_FIELD.join(['%s'] * len(query.selected_columns))}', {fields})"
+    inner = _compiled(query.where(literal_column(f"{table}.rowid").between(*rowids)), engine)
     raw = engine.raw_connection()
     try:
-        connection = raw.driver_connection
-        if not connection.in_transaction:
-            connection.execute("BEGIN")
-        low, high = connection.execute(f"SELECT min(rowid), max(rowid) FROM {table.name}").fetchone()
-        fields = ", ".join(f'"{column.name}"' for column in query.selected_columns)
-        line = f"printf('{_FIELD.join(['%s'] * len(query.selected_columns))}', {fields})"
-        parts = []
-        for start in range(low or 0, (high or -1) + 1, CHUNK):
-            rowids = literal_column(f"{table.name}.rowid").between(start, start + CHUNK - 1)
-            inner = _compiled(query.where(rowids), engine)
-            # as a blob: the bytes as they are, not decoded into a str and encoded back
-            text = connection.execute(f"SELECT CAST(group_concat({line}, char(30)) AS BLOB) FROM ({inner})").fetchone()[0]
-            if text:
-                parts.append(text)
-        connection.execute("COMMIT")
-        return parts
+        # as a blob: the bytes as they are, not decoded into a str and encoded back
+        sql = f"SELECT CAST(group_concat({line}, char(30)) AS BLOB) FROM ({inner})"
+        return raw.driver_connection.execute(sql).fetchone()[0]
     finally:
         raw.close()
 

@@ -53,8 +53,7 @@ def load_assignments(engine: Engine) -> pl.DataFrame:
         "period": text, "position": pl.Int64, "task_leader": text})
     tasks = (tasks.join(directives, on="directive_id")  # only issued or closed directives
              .with_columns(pl.coalesce("task_leader", "directive_leader").alias("leader_id"))
-             .join(people, on="leader_id", how="left")
-             .sort("directive_id", "position").drop("position"))
+             .join(people, on="leader_id", how="left"))
     units = read_rows(engine, select(key(U.c.id).label("unit_id"), U.c.ref.label("unit_ref"),
                                      U.c.name.label("unit_name"), U.c.kind.label("unit_kind")),
                       {"unit_id": text, "unit_ref": text, "unit_name": text, "unit_kind": text})
@@ -65,34 +64,48 @@ def load_assignments(engine: Engine) -> pl.DataFrame:
         A.c.role, A.c.status, A.c.due, A.c.closed_at,
     ), {"assignment_id": text, "task_id": text, "unit_id": text, "role": CAT, "status": CAT, "due": pl.Date,
         "closed_at": MOMENT})
-    joined = _attach(assignments, {"task_id": tasks, "unit_id": units}).with_columns(
+    joined = _attach(assignments, {"task_id": tasks, "unit_id": units}, order=_document_order).with_columns(
         pl.col("assignment_id").is_in(extended["assignment_id"].implode()).alias("extended"),
         local_day("closed_at").alias("closed_on"))
     return joined.select([pl.col(name).cast(dtype) for name, dtype in ASSIGNMENT_SCHEMA.items()])
 
 
-def _attach(rows: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def _attach(rows: pl.DataFrame, tables: dict[str, pl.DataFrame], *, order) -> pl.DataFrame:
     """`rows` with the columns of each small table of `tables` (key column → table) that its key finds, as
-    categorical codes, in the order of the first table; rows whose key finds nothing are left out (an inner
-    join).
+    categorical codes; rows whose key finds nothing are left out (an inner join). `order(places, first table)`
+    gives each row its sort key from its place in the first table.
 
     One look-up per row into each small table, then plain gathers: a third of the cost of joining a million
     rows, which hashes and reorders both sides."""
     places = {key: rows.get_column(key).replace_strict(table.get_column(key), pl.int_range(table.height, dtype=pl.UInt32,
                                                        eager=True), default=None) for key, table in tables.items()}
-    found = pl.all_horizontal([place.is_not_null() for place in places.values()]) if places else None
-    if found is not None and not rows.select(found.all()).item():
+    found = pl.all_horizontal([place.is_not_null() for place in places.values()])
+    if not rows.select(found.all()).item():
         keep = rows.select(found).to_series()
         rows, places = rows.filter(keep), {key: place.filter(keep) for key, place in places.items()}
-    # rows in the order of the first table (a database hands them over in whatever order it stores them)
-    first = places[next(iter(tables))]
-    order = None if first.is_sorted() else pl.select(pl.int_range(first.len(), dtype=pl.UInt32).sort_by(
-        first, maintain_order=True)).to_series()
-    if order is not None:
-        rows, places = rows[order], {key: place.gather(order) for key, place in places.items()}
+    first_key, first_table = next(iter(tables.items()))
+    sort_key = order(places[first_key], first_table)
+    if not sort_key.is_sorted():
+        moved = pl.select(pl.int_range(sort_key.len(), dtype=pl.UInt32).sort_by(sort_key, maintain_order=True))
+        rows, places = rows[moved.to_series()], {key: place.gather(moved.to_series()) for key, place in places.items()}
     columns = [_coded(table.get_column(c)).gather(places[key])
-               for key, table in tables.items() for c in table.columns if c != key]
+               for key, table in tables.items() for c in table.columns if c not in (key, "position")]
     return rows.with_columns(columns)
+
+
+def _document_order(task: pl.Series, tasks: pl.DataFrame) -> pl.Series:
+    """Each row's place in document order: directives as they first come, each one's tasks by position.
+
+    A database hands rows over in the order it stores them, and PostgreSQL moves an updated row to the end;
+    SQLite's order of insertion usually is document order already, and then no row moves."""
+    firsts = task.arg_unique()  # the first row of each task
+    seen = pl.DataFrame({"place": task.gather(firsts), "first": firsts}).with_columns(
+        tasks.get_column("directive_id").gather(task.gather(firsts)).alias("directive"),
+        tasks.get_column("position").gather(task.gather(firsts)).alias("position"))
+    ranked = seen.sort(pl.col("first").min().over("directive"), "position", "first").get_column("place")
+    rank = pl.Series(dtype=pl.UInt32, values=[0] * tasks.height).scatter(ranked, pl.int_range(len(ranked),
+                                                                                             dtype=pl.UInt32, eager=True))
+    return rank.gather(task)
 
 
 def _coded(column: pl.Series) -> pl.Series:

@@ -7,8 +7,6 @@ assignment rows carry only their own columns, and what they share with their tas
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -25,12 +23,9 @@ CAT, MOMENT = pl.Categorical(), pl.Datetime("us", "UTC")
 
 
 def load_monitoring(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(load_assignments, load_reports), read at the same time on two connections: the database and the CSV
-    reader work without the GIL. A report written in between is harmless: one for an assignment not read yet
-    is ignored, an assignment read without its newest report shows the one before."""
-    with ThreadPoolExecutor(2) as pool:
-        reports = pool.submit(load_reports, engine)
-        return load_assignments(engine), reports.result()
+    """(load_assignments, load_reports). One after the other: read at the same time on two connections they
+    took longer (SQLite's allocator takes one lock for the whole process)."""
+    return load_assignments(engine), load_reports(engine)
 
 
 def load_assignments(engine: Engine) -> pl.DataFrame:

@@ -91,7 +91,7 @@ def _report(session, unit, task, when, **form):
 
 def test_the_frames_hold_what_the_database_says(city):
     assignments, reports = load_monitoring(engine_for(city.url))
-    assert assignments.schema == pl.Schema(ASSIGNMENT_SCHEMA) and reports.schema == pl.Schema(REPORT_SCHEMA)
+    assert dict(assignments.schema) == ASSIGNMENT_SCHEMA and dict(reports.schema) == REPORT_SCHEMA
     rows = {(r["unit_name"], r["task_ref"], r["role"]): r for r in assignments.iter_rows(named=True)}
     assert len(rows) == assignments.height == 5
     stc = rows[(STC, "1", "lead")]
@@ -140,3 +140,12 @@ def test_a_long_not_updated_list_is_cut_in_the_workbook_and_written_whole_beside
     summary = dict(pl.read_excel(cut.workbook, sheet_name="Tổng hợp", has_header=False).rows()[3:])
     assert summary["Danh sách đầy đủ nhiệm vụ chưa cập nhật"] == full.name
     assert pl.read_excel(cut.workbook, sheet_name="Theo đơn vị")["Đơn vị"].to_list() == [SNV, STC, SYT]
+
+
+def test_an_empty_database_gives_empty_frames_and_a_workbook(settings):
+    env = prepare(now=at(1), actor="test", settings=settings)
+    assignments, reports = load_monitoring(engine_for(env.url))
+    assert (assignments.height, reports.height) == (0, 0)
+    assert dict(assignments.schema) == ASSIGNMENT_SCHEMA and dict(reports.schema) == REPORT_SCHEMA
+    m = compute_monitoring.fn(env, date(2025, 10, 20), date(2025, 10, 1))
+    assert m.figures.warned_units == 0 and "Tổng hợp" in pl.read_excel(m.workbook, sheet_id=0)

@@ -3,6 +3,7 @@ monthly-update rates; the warning list (diện cảnh báo), sent to the issuing
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from models.notices import send_notice
 LISTED_MISSING = 10  # tasks named per unit in a warning message; the workbook has them all
 # Rows of the not-updated list in the workbook: past that a sheet is no longer read but filtered, and Excel
 # stops at 1,048,576 rows anyway. The most urgent are kept; the whole list goes beside the workbook as CSV.
-MISSING_ROWS = 20_000
+MISSING_ROWS = 10_000
 
 
 @dataclass
@@ -37,7 +38,6 @@ class Monitoring:
     as_of: date
     month: date
     assignments: pl.DataFrame  # with buckets
-    reports: pl.DataFrame
     views: Overview
     markdown: str
     workbook: Path
@@ -58,17 +58,25 @@ def compute_monitoring(env: Env, as_of: date, month: date, missing_rows: int = M
     name, missing = views.missing_sheet, views.missing
     full = path.with_name(f"{path.stem}-chua-cap-nhat.csv")
     full.unlink(missing_ok=True)  # an earlier run's list of the same day would mislead
-    if missing.height > missing_rows:
-        full.parent.mkdir(parents=True, exist_ok=True)
-        missing.write_csv(full, include_bom=True)  # the BOM makes Excel read the file as UTF-8
+    cut = missing.height > missing_rows
+    if cut:
         sheets[name] = views.most_urgent(missing_rows)
         notes[name] = (f"Danh sách dài: bảng dưới ghi {_n(missing_rows)} trong {_n(missing.height)} nhiệm vụ chưa cập "
                        f"nhật, là những nhiệm vụ có thời hạn sớm nhất (quá hạn trước), xếp theo đơn vị. Danh sách đầy "
                        f"đủ ở tệp {full.name} cùng thư mục với tệp này.")
         figures["Danh sách đầy đủ nhiệm vụ chưa cập nhật"] = full.name
-    write_workbook(path, sheets, title="Báo cáo theo dõi thực hiện văn bản chỉ đạo", as_of=as_of, figures=figures,
-                   notes=notes)
-    return Monitoring(as_of, month, assignments, reports, views, views.markdown(), path)
+    with ThreadPoolExecutor(1) as aside:  # the CSV is written (without the GIL) while the workbook is
+        written = aside.submit(_write_csv, missing, full) if cut else None
+        write_workbook(path, sheets, title="Báo cáo theo dõi thực hiện văn bản chỉ đạo", as_of=as_of, figures=figures,
+                       notes=notes)
+    if written is not None:
+        written.result()  # its error, if any
+    return Monitoring(as_of, month, assignments, views, views.markdown(), path)
+
+
+def _write_csv(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path, include_bom=True)  # the BOM makes Excel read the file as UTF-8
 
 
 def _n(count: int) -> str:

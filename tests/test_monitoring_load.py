@@ -9,9 +9,9 @@ from datetime import date
 import pendulum
 import polars as pl
 import pytest
+from conftest import TZ
 from sqlmodel import select
 
-from conftest import TZ
 from domain.monitoring import ASSIGNMENT_SCHEMA, REPORT_SCHEMA, with_buckets
 from domain.report_form import validate_extension, validate_report
 from flows.monitoring_report import compute_monitoring
@@ -20,7 +20,13 @@ from models.db import engine_for, session_scope
 from models.directives import Assignment, Task
 from models.env import planning_of, prepare
 from models.monitoring import load_monitoring
-from models.reports import decide_extension, find_work, request_extension, review_report, submit_report
+from models.reports import (
+    decide_extension,
+    find_work,
+    request_extension,
+    review_report,
+    submit_report,
+)
 from models.units import Unit
 
 STC, SNV, SYT = "Sở Tài chính", "Sở Nội vụ", "Sở Y tế"

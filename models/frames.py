@@ -1,6 +1,6 @@
 """Query results straight into Polars, SQLite and PostgreSQL alike, with no Python object per row of a large one.
 
-Small results come through SQLAlchemy rows. A large one (a million assignments or reports) is handed over as
+Small results come through the driver's rows. A large one (a million assignments or reports) is handed over as
 text that Polars' CSV reader parses in parallel: PostgreSQL's `COPY … TO STDOUT`, and on SQLite one
 group_concat per chunk of rows, fields joined by the unit separator (\\x1f) and rows by the record separator
 (\\x1e). Large queries hold ids, codes, numbers and dates, never free text, so nothing there needs quoting.
@@ -81,10 +81,10 @@ def _sqlite_chunks(engine: Engine, query: Select) -> list[bytes | None]:
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
-        if not connection.in_transaction:
-            connection.execute("BEGIN")
         # the table's pages mapped, not copied one read() at a time into SQLite's cache
         connection.execute(f"PRAGMA mmap_size={MAP_BYTES}")
+        if not connection.in_transaction:
+            connection.execute("BEGIN")
         # one min and one max each use the rowid index; both in one SELECT scan the whole table
         low, high = connection.execute(f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})"
                                        ).fetchone()
@@ -96,9 +96,9 @@ def _sqlite_chunks(engine: Engine, query: Select) -> list[bytes | None]:
             texts.append(connection.execute(sql).fetchone()[0])
         return texts
     finally:
-        connection.execute("PRAGMA mmap_size=0")
         if connection.in_transaction:
             connection.execute("COMMIT")
+        connection.execute("PRAGMA mmap_size=0")  # the pooled connection as it was
         raw.close()
 
 

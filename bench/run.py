@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import postgres
-from bench.generate import Shape, generate
+from bench.generate import GENERATION, Shape, generate
 from bench.postgres import pg_bin, postgres_server
 from models.db import engine_for
 
@@ -103,7 +103,7 @@ def measure(sizes: dict, db: dict[str, dict]) -> list[Row]:
 
 
 def database(data: Path, shape: Shape) -> Path:
-    """The generated SQLite database of this shape (made once, then reused)."""
+    """The generated SQLite database of this shape (made once, then reused; a new generation gets a new folder)."""
     folder = data / _name(shape)
     if not (folder / "done").exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -129,7 +129,7 @@ def database_pg(server: str, data: Path, shape: Shape) -> str:
 
 
 def _name(shape: Shape) -> str:
-    return f"open{shape.open}-due{shape.due}-seed{shape.seed}"
+    return f"open{shape.open}-due{shape.due}-seed{shape.seed}-g{GENERATION}"
 
 
 def _child(what: str, **args) -> dict:

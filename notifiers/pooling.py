@@ -93,8 +93,10 @@ def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=
         answer = keepalive.request(method, url, body=body, headers=headers, verify=verify, connect_timeout=connect,
                                    read_timeout=read)
     except TimeoutError as exc:
+        _local.unreachable = True
         raise requests.exceptions.Timeout(str(exc) or "timed out") from None
     except (OSError, http.client.HTTPException) as exc:
+        _local.unreachable = True
         raise requests.exceptions.ConnectionError(str(exc) or type(exc).__name__) from None
     if allow_redirects and answer.status_code in keepalive.REDIRECTS:
         return _followed(method, url, verify=verify, connect=connect, read=read, body=body, headers=headers)

@@ -86,6 +86,14 @@ class Registry:
             for spelling in (group.name, *group.aliases):
                 self._index.setdefault(match_key(spelling), ("group", group.name))
 
+    def spellings(self) -> dict[str, tuple[str, str]]:
+        """Every match key the registry knows → ("unit", ref) or ("group", name); drafting scans text with them."""
+        return dict(self._index)
+
+    def display(self, hit: tuple[str, str]) -> str:
+        """The registry's spelling (full diacritics) of a unit ref or group name."""
+        return self._display(hit)
+
     def members(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(u.ref for u in self.units.values() if u.kind in kinds)
 

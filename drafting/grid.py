@@ -1,0 +1,240 @@
+"""Unit names in one row of a table whose columns OCR interleaved line by line.
+
+Each line of such a row ends with the row's narrow cells, left to right: lead units, coordinating units,
+output, deadline; the wide content column (and a leader column) comes first. The words of one unit name
+are spread over consecutive lines, a few to a line. So: keep each line's tail (the trailing words that
+cells are made of), find every registry name whose words can be read down the tails in order, and tell
+lead from coordinating by which stands left of which on the lines they share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from drafting.names import Entry, NameIndex
+from drafting.normalise import Line, ocr_key, words
+
+_EXPAND = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "ubmttq": "uy ban mat tran to quoc",
+           "mttq": "mat tran to quoc", "tp": "thanh pho", "khcn": "khoa hoc va cong nghe", "skhcn": "so khoa hoc va cong nghe"}
+_LEADER = ["uy", "ban", "nhan", "dan", "thanh", "pho"]  # the last line of "…, Phó Chủ tịch / Ủy ban nhân dân thành phố"
+CELL_WIDTH = 26  # characters: a narrow column never holds more on one line
+MIN_SCORE = 0.8
+
+
+@dataclass(frozen=True)
+class Cell:
+    word: str
+    line: int  # row-relative line index
+    pos: int  # index in the line's tail
+    chars: int  # length of the source token
+
+
+@dataclass(frozen=True)
+class Found:
+    entry: Entry
+    score: float  # 0..1: share of the name's words read, weighted by how exactly
+    cells: tuple[Cell, ...]
+    words: int
+
+    @property
+    def lines(self) -> set[int]:
+        return {c.line for c in self.cells}
+
+
+def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] = frozenset(),
+          right: frozenset[str] = frozenset()) -> list[list[Cell]]:
+    """Each line's trailing words that belong to the cells' vocabulary (unit names, outputs, deadlines);
+    `right`: words of the columns right of the units (output, deadline), dropped from the line ends."""
+    out: list[list[Cell]] = []
+    known = vocabulary | extra
+    for i, line in enumerate(lines):
+        tokens = [(w, len(raw)) for raw in line.text.split() for w in _words(raw)]
+        kept: list[tuple[str, int]] = []
+        tokens = [t for t in tokens if not _junk(t[0])]
+        ok = [w in known or _near(w, known) or bool(re.fullmatch(r"\d{1,2}/?\d{1,2}/?\d{0,4}|\d{4,6}", w))
+              for w, _ in tokens]
+        misses = 0
+        for k in range(len(tokens) - 1, -1, -1):
+            if ok[k]:
+                kept.append(tokens[k])
+                continue
+            # one unread word inside a cell ("Cone nehe"), never two, and never at the tail's start
+            if misses or k == 0 or not ok[k - 1]:
+                break
+            misses += 1
+            if kept:
+                kept.append(tokens[k])  # at the very end it is a garbled output or deadline word: skipped
+        while kept and kept[-1][0] not in known and not _near(kept[-1][0], known):
+            kept.pop()  # the tail never starts on an unread word
+        kept.reverse()
+        kept = _drop_leader(kept)
+        while right and kept and (kept[-1][0] in right or re.fullmatch(r"[\d/]+", kept[-1][0])):
+            kept.pop()
+        out.append([Cell(w, i, p, size) for p, (w, size) in enumerate(kept)])
+    return out
+
+
+def _words(raw: str) -> list[str]:
+    if "/" in raw and re.search(r"\d/\d", raw):
+        return [re.sub(r"[^\d/]", "", raw)]
+    out: list[str] = []
+    for w in words(ocr_key(raw)):
+        out.extend(_EXPAND.get(w, w).split())
+    return out
+
+
+def _junk(word: str) -> bool:
+    return len(word) <= 1 and not word.isdigit()
+
+
+def _near(word: str, known: frozenset[str]) -> bool:
+    if len(word) < 3:
+        return False
+    return any(len(k) >= 4 and k[0] == word[0] and abs(len(k) - len(word)) <= 1
+               and Levenshtein.distance(word, k, score_cutoff=1) <= 1 for k in known)
+
+
+def _drop_leader(kept: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    ws = [w for w, _ in kept]
+    for start in range(len(ws) - len(_LEADER) + 1):
+        window = ws[start:start + len(_LEADER)]
+        if sum(1 for a, b in zip(_LEADER, window, strict=True) if _sim(a, b) or a[0] == b[:1]) >= len(_LEADER) - 1:
+            if start == 0 or ws[start - 1] != "phong":
+                return kept[start + len(_LEADER):]
+    return kept
+
+
+def _sim(word: str, token: str) -> float:
+    if word == token:
+        return 1.0
+    if len(word) <= 4 and token[:1] != word[:1]:
+        return 0.0
+    if len(word) >= 3 and len(token) >= 2:
+        d = Levenshtein.distance(word, token, score_cutoff=2)
+        if d <= 1:
+            return 0.8
+        if d == 2 and len(word) >= 6:
+            return 0.6
+    return 0.0
+
+
+def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tuple[float, tuple[Cell, ...]]:
+    """Best reading of a name's words down the tails: adjacent on a line, or continued on one of the next
+    three lines; one word may be lost when the name has four or more."""
+    cells = [c for row in grid for c in row]
+    k = len(name)
+    if not cells or k == 0:
+        return 0.0, ()
+    skips = 1 if k >= 4 else 0
+    # best[(i, cell index, skipped)] = (score, path)
+    best: dict[tuple[int, int, int], tuple[float, tuple[int, ...]]] = {}
+    for ci, c in enumerate(cells):
+        for i in range(0, skips + 1):
+            s = _sim(name[i], c.word)
+            if s:
+                best[(i, ci, i)] = (s, (ci,))
+    for i in range(k - 1):
+        for (ii, ci, sk), (score, path) in list(best.items()):
+            if ii != i:
+                continue
+            c = cells[ci]
+            for step in range(1, skips - sk + 2):
+                j = i + step
+                if j >= k:
+                    continue
+                for cj in range(ci + 1, len(cells)):
+                    d = cells[cj]
+                    if d.line == c.line and d.pos != c.pos + 1:
+                        continue
+                    if d.line > c.line + 2:
+                        break
+                    s = _sim(name[j], d.word)
+                    if not s:
+                        continue
+                    key = (j, cj, sk + step - 1)
+                    total = score + s
+                    if key not in best or best[key][0] < total:
+                        best[key] = (total, path + (cj,))
+    finals = [(score, path) for (i, _, sk), (score, path) in best.items() if i == k - 1 or (i == k - 2 and sk < skips)]
+    if not finals:
+        return 0.0, ()
+    score, path = max(finals, key=lambda f: f[0])
+    chosen = tuple(cells[p] for p in path)
+    if _too_wide(chosen, short_lines):
+        return 0.0, ()
+    return score / k, chosen
+
+
+def _too_wide(cells: tuple[Cell, ...], short_lines: set[int]) -> bool:
+    """A run of words on one long line wider than a narrow column is content, not a cell."""
+    by_line: dict[int, int] = {}
+    for c in cells:
+        by_line[c.line] = by_line.get(c.line, 0) + c.chars + 1
+    return any(width > CELL_WIDTH for line, width in by_line.items() if line not in short_lines)
+
+
+def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) -> list[Found]:
+    """The registry names read in a row's tails, none sharing a word, longest and surest first."""
+    candidates: list[Found] = []
+    present = {c.word for row in grid for c in row}
+    for key, entry in index.keys.items():
+        if entry.kind == "unit" and index.registry.units.get(_ref(index, key)) is not None and \
+                index.registry.units[_ref(index, key)].kind == "commune":
+            continue
+        name = key.split()
+        if sum(1 for w in name if w in present or len(w) >= 3) < len(name) * 0.6:
+            continue
+        score, cells = embed(grid, name, short_lines)
+        if score >= MIN_SCORE:
+            candidates.append(Found(entry, score, cells, len(name)))
+    candidates.sort(key=lambda f: (f.score * f.words, f.score), reverse=True)
+    chosen: list[Found] = []
+    used: set[tuple[int, int]] = set()
+    for f in candidates:
+        spots = {(c.line, c.pos) for c in f.cells}
+        if spots & used or any(c.entry.name == f.entry.name for c in chosen):
+            continue
+        chosen.append(f)
+        used |= spots
+    return chosen
+
+
+def _ref(index: NameIndex, key: str) -> str:
+    kind, ref = index.registry.spellings()[key]
+    return ref if kind == "unit" else ""
+
+
+def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], list[Found], bool]:
+    """Split names into the lead column and the columns right of it; the flag says the split is sure."""
+    if len(found) <= 1:
+        return list(found), [], True
+    left_of: dict[int, set[int]] = {i: set() for i in range(len(found))}
+    for a, fa in enumerate(found):
+        for b, fb in enumerate(found):
+            if a == b:
+                continue
+            for line in fa.lines & fb.lines:
+                if max(c.pos for c in fa.cells if c.line == line) < min(c.pos for c in fb.cells if c.line == line):
+                    left_of[a].add(b)
+    has_left = {b for a in left_of for b in left_of[a]}
+    related = {a for a in left_of if left_of[a]} | has_left
+    lead = [i for i in range(len(found)) if i in related and i not in has_left]
+    sure = len(related) == len(found)
+    if not lead:  # nothing shares a line: the name further from the line ends stands left
+        ranked = sorted(range(len(found)), key=lambda i: -_from_right(found[i], grid))
+        lead = [ranked[0]]
+        sure = False
+    for i in range(len(found)):
+        if i not in related and i not in lead:
+            # an unrelated name joins the lead column when it sits as far from the line ends as a lead does
+            if _from_right(found[i], grid) >= min(_from_right(found[j], grid) for j in lead) - 0.5:
+                lead.append(i)
+    others = [found[i] for i in range(len(found)) if i not in lead]
+    return [found[i] for i in sorted(lead, key=lambda i: min(found[i].lines))], others, sure
+
+
+def _from_right(f: Found, grid: list[list[Cell]]) -> float:
+    return sum(len(grid[c.line]) - c.pos for c in f.cells) / len(f.cells)

@@ -221,7 +221,7 @@ def _detail_tables(d: dict, with_assignments: bool) -> None:
                 out.print(f"  {t['ref']:>6}  {a['role']:<12} {a['unit']:<45} {vn_date(a['due']):>10}  {a['status']}")
 
 
-from cli import backup, doctor, messaging, operations, reporting  # noqa: E402,F401  (their commands are listed after these)
+from cli import backup, doctor, drafting, messaging, operations, reporting  # noqa: E402,F401  (their commands are listed after these)
 
 
 def main() -> None:

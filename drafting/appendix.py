@@ -166,10 +166,13 @@ def _spans(rows: list[Row], body: list[Line]) -> list[tuple[int, int]]:
         else:
             bounds.append((r.anchor + nxt.anchor + 1) // 2)
     bounds.append(len(body))
+    if placed and not placed[0].block and len(placed) > 1:  # rows above the first number: lost, or the one before it
+        bounds[0] = max(0, placed[0].anchor - (placed[1].anchor - placed[0].anchor) // 2)
     k = 0
     for r in rows:
         if r.anchor < 0:
-            spans.append((0, 0))
+            before = r.number == placed[0].number - 1 and bounds[0] > 0 if placed else False
+            spans.append((0, bounds[0]) if before else (0, 0))
             continue
         spans.append((bounds[k], bounds[k + 1]))
         k += 1

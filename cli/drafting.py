@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ from domain.errors import InputError
 @edge
 def draft_cmd(
     path: Annotated[Path, typer.Argument(help="Văn bản cần đọc: .txt hoặc .pdf có lớp chữ")],
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Ghi bản nháp (YAML) vào tệp này; mặc định in ra")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Ghi bản nháp (YAML) vào tệp này; mặc định in ra")] = None,
     json_: JsonOpt = False,
 ):
     """Đọc một công văn/kế hoạch (kể cả bản quét OCR) và đề xuất tệp văn bản để kiểm tra rồi `dondoc import`."""

@@ -14,8 +14,20 @@ from datetime import date, timedelta
 import polars as pl
 
 from domain.deadlines import PERIOD_LABELS
-from domain.monitoring_views import (BUCKETS, CONTENT, NUMBER, TASK, UNIT, by_directive, by_leader, by_task, by_unit,
-                                     latest_progress, lead_only, unit_order)
+from domain.monitoring_views import (
+    BUCKETS,
+    CONTENT,
+    NUMBER,
+    TASK,
+    UNIT,
+    by_directive,
+    by_leader,
+    by_task,
+    by_unit,
+    latest_progress,
+    lead_only,
+    unit_order,
+)
 from domain.status import LABELS, SOON_WORKING_DAYS
 from domain.text import vn_date
 from domain.workdays import WorkCalendar

@@ -116,6 +116,11 @@ class Registry:
         Commas both separate names and occur inside them, so the longest run of comma-separated pieces
         that names something is taken first.
         """
+        if isinstance(written, list) and len(written) > 1:
+            try:  # a list of whole names ("Văn phòng Thành ủy", "Sở Khoa học và Công nghệ") item by item
+                return [r for item in written for chunk in _split_names(nfc(str(item))) for r in self._resolve_chunk(chunk)]
+            except UnknownUnitError:
+                pass
         # A YAML flow list splits "[UBND các xã, phường, đặc khu]" into three items: join them back.
         text = ", ".join(str(i) for i in written) if isinstance(written, list) else str(written)
         out: list[Resolved] = []

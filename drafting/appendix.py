@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from drafting.deadline_text import in_cell
 from drafting.grid import Found as GridFound
 from drafting.grid import columns, names_in, tails
-from drafting.normalise import Line, join, roman
+from drafting.names import names_from, tokenize
+from drafting.normalise import Line, join, looks_ocr, ocr_key, roman
 from drafting.review import TaskDraft, found, missing
 
 _HEADER_WORDS = {"stt", "ten", "nhiem", "vu", "noi", "dung", "chu", "cha", "chi", "tri", "dao", "don", "vi", "donvi",
@@ -34,8 +35,10 @@ class Row:
 
 
 def find_appendix(lines: list[Line]) -> int | None:
-    """Index of the appendix heading ("Phụ lục …") when a table header follows it."""
+    """Index of the appendix heading ("Phụ lục …") when a table header follows it, or of a pipe table's header."""
     for i, line in enumerate(lines):
+        if re.match(r"^\|\s*stt\s*\|", line.text, re.IGNORECASE) and re.search(r"\bch\w tri\b|thuc hien", line.key):
+            return i
         if re.match(r"^phu luc\b", line.key.strip()):
             window = " ".join(x.key for x in lines[i:i + 14])
             if re.search(r"\bch\w tri\b", window) and ("stt" in window or "noi dung" in window or "ten nhiem vu" in window):
@@ -44,6 +47,9 @@ def find_appendix(lines: list[Line]) -> int | None:
 
 
 def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
+    lines, roles = _unpipe(lines)
+    roles = roles or _block_roles(lines)
+    breaks = {b.number for a, b in zip(lines, lines[1:], strict=False) if a.blank and not b.blank}
     body = _without_headers(lines)
     body, sections = _sections(body)
     rows = _stt_rows(body)
@@ -56,7 +62,110 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
     spans = _spans(rows, body)
     head = " ".join(line.key for line in lines[:16])
     has_output = bool(re.search(r"\bsan\b|dau ?ra", head))
-    return [_task(row, body[a:b], vocabulary, by_number, has_output) for row, (a, b) in zip(rows, spans, strict=True)]
+    out = []
+    for row, (a, b) in zip(rows, spans, strict=True):
+        if row.block and roles:
+            out.append(_block_task(row, body[max(a, row.anchor):b], breaks, roles, vocabulary))
+        else:
+            out.append(_task(row, body[a:b], vocabulary, by_number, has_output))
+    return out
+
+
+_ROLES = [("stt", r"\bstt\b"), ("leader", r"chi dao"), ("coordinating", r"phoi hop|phdi hop"),
+          ("lead", r"ch\w tri|thuc hien"), ("output", r"san pham|dau ra"), ("deadline", r"thoi han|thoi gian"),
+          ("content", r"noi dung|nhiem vu")]
+
+
+def _role(text: str) -> str | None:
+    return next((role for role, pattern in _ROLES if re.search(pattern, text)), None)
+
+
+def _unpipe(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """A Markdown/pipe table → one cell a paragraph, as extraction lays out a table cell by cell."""
+    if not lines or not lines[0].text.startswith("|"):
+        return lines, []
+    roles = [_role(ocr_key(c)) or "" for c in lines[0].text.strip().strip("|").split("|")]
+    out: list[Line] = []
+    for line in lines[1:]:
+        if not line.text.startswith("|"):
+            break
+        cells = [c.strip() for c in line.text.strip().strip("|").split("|")]
+        if all(re.fullmatch(r":?-+:?", c or "-") for c in cells):
+            continue
+        for cell in cells:
+            out += [Line(line.number, cell, ocr_key(cell)), Line(line.number, "", "")]
+        if len(cells) == len(roles) and roles.count("stt") and not cells[roles.index("stt")]:
+            continue
+    return out, roles
+
+
+def _block_roles(lines: list[Line]) -> list[str]:
+    """Column roles from a header laid out one cell a line (STT / Nội dung / Cơ quan chủ trì / …)."""
+    roles: list[str] = []
+    for line in lines[:40]:
+        if line.blank:
+            continue
+        if re.fullmatch(r"\d{1,3}[.,]?|[ivx]{1,4}", line.key.strip()) and roles:
+            break
+        role = _role(line.key)
+        if role and len(line.text) < 40 and role not in roles:
+            roles.append(role)
+        elif roles and role is None and not _header_only(line):
+            break
+    return roles if "lead" in roles and "deadline" in roles else []
+
+
+def _block_task(row: Row, lines: list[Line], breaks: set[int], roles: list[str], vocabulary) -> TaskDraft:
+    """A row laid out cell after cell: paragraphs in the header's column order."""
+    paragraphs: list[list[Line]] = []
+    for line in lines[1:]:
+        if not paragraphs or line.number in breaks:
+            paragraphs.append([])
+        paragraphs[-1].append(line)
+    cols = [r for r in roles if r != "stt"]
+    ref, first, last = str(row.number), lines[0].number, lines[-1].number
+    problems = [] if len(paragraphs) == len(cols) else [f"dòng có {len(paragraphs)} ô, bảng có {len(cols)} cột: cần kiểm tra"]
+    cells = dict(zip(cols, paragraphs, strict=False))
+    if len(paragraphs) == len(cols) - 1 and "coordinating" in cols:  # an empty coordinating cell leaves no paragraph
+        rest = [c for c in cols if c != "coordinating"]
+        cells, problems = dict(zip(rest, paragraphs, strict=False)), []
+    text = {k: join(v).text for k, v in cells.items()}
+    ocr = looks_ocr(" ".join(text.values()))
+    lead = _cell_names(text.get("lead"), cells.get("lead"), vocabulary, "chủ trì")
+    coordinating = _cell_names(text.get("coordinating"), cells.get("coordinating"), vocabulary, "phối hợp")
+    deadline = _cell_deadline(text.get("deadline"), cells.get("deadline"), ocr)
+    task = TaskDraft(ref=found(ref, 1.0, first), content=found(text.get("content"), 0.5 if ocr else 1.0, first,
+                     "chữ đọc từ bản quét (mất dấu)" if ocr else ""), lead=lead, coordinating=coordinating,
+                     deadline=deadline, lines=(first, last), section=row.section, problems=problems)
+    if text.get("output"):
+        task.output = found(text["output"], 0.5 if ocr else 1.0, cells["output"][0].number)
+    return task
+
+
+def _cell_names(text: str | None, cell: list[Line] | None, vocabulary, role: str):
+    if not text:
+        return missing(f"ô {role} để trống") if role == "chủ trì" else found([], 1.0, None)
+    from drafting.items import _as_found  # one rule for how sure a list of names is
+
+    tokens = tokenize(text)
+    hits, end = names_from(vocabulary.index, text, tokens, 0)
+    rest = [t for t in tokens[end:] if t.word]
+    result = _as_found(hits, cell[0].number, role)
+    if rest:
+        return found(result.value, min(result.confidence, 0.5), cell[0].number,
+                     f"không đọc hết ô “{text}”" + (f"; {result.note}" if result.note else ""))
+    return result
+
+
+def _cell_deadline(text: str | None, cell: list[Line] | None, ocr: bool):
+    if not text:
+        return missing("ô thời hạn để trống")
+    if not ocr:
+        return found(text.strip(" ."), 1.0, cell[0].number)
+    hits = in_cell(text)
+    if len(hits) != 1:
+        return found(None, 0.0, cell[0].number, f"không đọc được thời hạn “{text}”")
+    return found(hits[0].written, 0.7 if hits[0].mended else 0.9, cell[0].number, "sửa từ bản quét" if hits[0].mended else "")
 
 
 def _without_headers(lines: list[Line]) -> list[Line]:
@@ -94,12 +203,19 @@ def _sections(body: list[Line]) -> tuple[list[Line], list[tuple[int, str]]]:
     """Lines naming a group of rows ("II | Về hoàn thiện thể chế…") come out as (position, name)."""
     out: list[Line] = []
     sections: list[tuple[int, str]] = []
+    pending = False
     for line in body:
         key = line.key.strip()
         m = re.match(r"^[\\\W]*([ivxly1l|%]{1,4})?\W*\s*(?:\|\s*)?(ve|v&|chuyen doi so|an ninh|mot so|cong tac)\b", key)
         lone = re.fullmatch(r"[\\\W]*[ivx]{1,4}\W*", key)
         if lone:
+            pending = True
             continue
+        if pending and not re.match(r"^\d", key):
+            sections.append((len(out), line.text.strip()))
+            pending = False
+            continue
+        pending = False
         if m and (m.group(1) is None or roman(m.group(1).replace("y", "v").replace("%", "")) or m.group(2) == "ve") \
                 and len(line.text) < 90 and not re.search(r"\d{1,2}/20\d\d", key):
             name = re.sub(r"^[^A-Za-zÀ-ỹĐđ]*(?:[IVXl1|]{1,4}\s*\|?\s*)?", "", line.text).strip()

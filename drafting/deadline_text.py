@@ -23,9 +23,10 @@ _PROSE = [
                               r"\s+nam\s+(?P<y>20\d\d)")),
     ("month", re.compile(r"\b(?P<lead>trong|truoc het|den het|het|cuoi)?\s*thang\s*(?P<m>[01]?\d)\s*/\s*(?P<y>20\d\d)")),
     ("quarter", re.compile(r"\b(?P<lead>trong|cuoi|het)?\s*" + _Q)),
-    ("year", re.compile(r"\b(?:hoan thanh|thuc hien xong|xong)\s+(?P<lead>trong)\s+nam\s+(?P<y>20\d\d)")),
+    ("year", re.compile(r"\b(?:hoan thanh|thuc hien xong|xong|thuc hien|thoi gian(?: thuc hien| hoan thanh)?\s*:?)"
+                        r"\s+(?P<lead>trong)\s+nam\s+(?P<y>20\d\d)")),
     ("recurring", re.compile(r"\b(?:hang|hang) (?P<p>ngay|tuan|thang|quy|nam)\b")),
-    ("ongoing", re.compile(r"\b(?:thoi gian(?: thuc hien)?|thoi han)\s*:?\s*thuong xuyen\b")),
+    ("ongoing", re.compile(r"\b(?:thoi gian(?: thuc hien)?|thoi han|thuc hien)\s*:?\s*thuong xuyen\b")),
     ("deferred", re.compile(r"\b(?:thoi gian(?: thuc hien| hoan thanh)?|thoi han)\s*:?\s*(?P<t>theo (?:thoi gian|tien do|"
                             r"ke hoach|lo trinh)[^.;]*)")),
 ]

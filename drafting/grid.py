@@ -132,7 +132,7 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     # best[(i, cell index, skipped)] = (score, path)
     best: dict[tuple[int, int, int], tuple[float, tuple[int, ...]]] = {}
     for ci, c in enumerate(cells):
-        for i in range(0, skips + 1):
+        for i in range(skips + 1):
             s = _sim(name[i], c.word)
             if s:
                 best[(i, ci, i)] = (s, (ci,))

@@ -72,12 +72,15 @@ def _marker(text: str) -> tuple[str, str] | None:
 
 
 def _ref(item: Item) -> str:
+    """"2.3" + "a)" → "2.3.a": a sub-item's number already holds its parent's."""
     parts = []
     node: Item | None = item
     while node is not None and node.kind != "roman":
         parts.append(node.number)
+        if node.kind == "sub":
+            break
         node = node.parent
-    return ".".join(reversed(parts)) if not (len(parts) > 1 and "." in parts[0]) else parts[0]
+    return ".".join(reversed(parts))
 
 
 def tasks_from_items(roots: list[Item], *, index: NameIndex) -> list[TaskDraft]:
@@ -170,12 +173,12 @@ def _units(body: str, passage: Passage, index: NameIndex) -> tuple[Found, Found]
                 continue
         if i == 0 or tokens[i - 1].punct in (",", ";", ":"):
             hits, end = names_from(index, body, tokens, i)
-            if hits and end < len(tokens) and _chu_tri(tokens, end):
+            if hits and end < len(tokens) and (i == 0 or _chu_tri(tokens, end)):
                 leads.extend(hits)
                 i = end
                 continue
         i += 1
-    at = lambda hits: passage.line_at(offset + tokens[hits[0].start].start) if hits else None  # noqa: E731
+    at = lambda hits: passage.line_at(offset + tokens[hits[0].start].start) if hits else None
     return _as_found(leads, at(leads), "chủ trì"), _as_found(coords, at(coords), "phối hợp")
 
 

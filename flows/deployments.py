@@ -8,7 +8,10 @@ import importlib
 import io
 from dataclasses import dataclass, field, replace
 
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.client.schemas.objects import (
+    ConcurrencyLimitConfig,
+    ConcurrencyLimitStrategy,
+)
 from prefect.schedules import Cron
 
 from config.settings import PROJECT_DIR

@@ -16,8 +16,18 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from domain.monitoring import (MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, key_figures, monitoring_sheets,
-                               summary_markdown, warning_list, with_buckets)
+from domain.monitoring import (
+    MUST_UPDATE,
+    UNIT,
+    UPDATE_RATE,
+    UPDATED,
+    KeyFigures,
+    key_figures,
+    monitoring_sheets,
+    summary_markdown,
+    warning_list,
+    with_buckets,
+)
 from domain.text import vn_date
 from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages

@@ -11,11 +11,11 @@ from prefect.states import Failed
 
 from domain.errors import DondocError
 from domain.policy import TZ
+from domain.reminders import STEP_LABELS as KINDS
 from domain.text import vn_date, vn_weekday
 from flows.runtime import actor, moment, open_request
 from flows.summaries import md_cell
 from flows.tasks import record_decision, send_due_messages
-from domain.reminders import STEP_LABELS as KINDS
 from models.chase import ChaseResult
 from models.messaging import CHANNEL_LABELS as CHANNELS
 from models.messaging import STATUS_LABELS as STATUSES

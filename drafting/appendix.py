@@ -37,7 +37,9 @@ class Row:
 def find_appendix(lines: list[Line]) -> int | None:
     """Index of the appendix heading ("Phụ lục …") when a table header follows it, or of a pipe table's header."""
     for i, line in enumerate(lines):
-        if re.match(r"^\|\s*stt\s*\|", line.text, re.IGNORECASE) and re.search(r"\bch\w tri\b|thuc hien", line.key):
+        following = next((x for x in lines[i + 1:] if not x.blank), None)
+        if re.match(r"^\|\s*stt\s*\|", line.text, re.IGNORECASE) and line.text.count("|") >= 4 \
+                and following is not None and following.text.startswith("|"):
             return i
         if re.match(r"^phu luc\b", line.key.strip()):
             window = " ".join(x.key for x in lines[i:i + 14])
@@ -71,9 +73,9 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
     return out
 
 
-_ROLES = [("stt", r"\bstt\b"), ("leader", r"chi dao"), ("coordinating", r"phoi hop|phdi hop"),
-          ("lead", r"ch\w tri|thuc hien"), ("output", r"san pham|dau ra"), ("deadline", r"thoi han|thoi gian"),
-          ("content", r"noi dung|nhiem vu")]
+_ROLES = [("stt", r"\bstt\b"), ("leader", r"chi dao"), ("coordinating", r"ph\w{1,2}i h\w?p"),
+          ("lead", r"ch\w tri|th\w{1,2}c hi\w{0,2}n"), ("output", r"san pham|dau ra"),
+          ("deadline", r"th\w{1,2}i (?:han|gian)"), ("content", r"n\w{1,2}i dung|nhiem vu")]
 
 
 def _role(text: str) -> str | None:
@@ -86,12 +88,14 @@ def _unpipe(lines: list[Line]) -> tuple[list[Line], list[str]]:
         return lines, []
     roles = [_role(ocr_key(c)) or "" for c in lines[0].text.strip().strip("|").split("|")]
     out: list[Line] = []
-    for line in lines[1:]:
+    for k, line in enumerate(lines[1:], start=1):
         if not line.text.startswith("|"):
+            if any(x.text.startswith("|") for x in lines[k + 1:k + 4]):
+                continue  # a page break or a stray line inside the table
             break
         cells = [c.strip() for c in line.text.strip().strip("|").split("|")]
-        if all(re.fullmatch(r":?-+:?", c or "-") for c in cells):
-            continue
+        if all(re.fullmatch(r":?-+:?", c or "-") for c in cells) or cells[0].lower() == "stt":
+            continue  # the rule under the header, or the header repeated on a new page
         for cell in cells:
             out += [Line(line.number, cell, ocr_key(cell)), Line(line.number, "", "")]
         if len(cells) == len(roles) and roles.count("stt") and not cells[roles.index("stt")]:

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, ROOT, SHARED
+
 from config.loaders import load_calendar, load_registry
 from domain.deadlines import parse_deadline
 from drafting.render import draft_yaml
 from intake.drafting import draft_letter
 
 sys.path.insert(0, str(ROOT / "tests" / "drafting"))
-from gold import GOLD, LETTERS, load, not_canonical, score, source_of  # noqa: E402
-from ocr_noise import damage  # noqa: E402
+from gold import GOLD, LETTERS, load, not_canonical, score, source_of
+from ocr_noise import damage
 
 REGISTRY, CALENDAR = load_registry(), load_calendar()
 SEEDS = SHARED / "seeds"

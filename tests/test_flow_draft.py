@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from sqlmodel import select
-
 from conftest import SHARED
+from sqlmodel import select
+from test_flow_chase import artifact
+
 from flows.draft_directive import DraftDirectiveRequest, draft_directive
 from models.db import session_scope
 from models.messaging import Event
-from test_flow_chase import artifact
 
 pytestmark = pytest.mark.prefect
 

@@ -51,7 +51,7 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
     out: list[list[Cell]] = []
     known = vocabulary | extra
     for i, line in enumerate(lines):
-        tokens = [(w, len(raw)) for raw in line.text.split() for w in _words(raw)]
+        tokens = _mend_thanh([(w, len(raw)) for raw in line.text.split() for w in _words(raw)])
         kept: list[tuple[str, int]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
         ok = [w in known or _near(w, known) or bool(re.fullmatch(r"\d{1,2}/?\d{1,2}/?\d{0,4}|\d{4,6}", w))
@@ -67,13 +67,27 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
             misses += 1
             if kept:
                 kept.append(tokens[k])  # at the very end it is a garbled output or deadline word: skipped
-        while kept and kept[-1][0] not in known and not _near(kept[-1][0], known):
-            kept.pop()  # the tail never starts on an unread word
+        while kept and kept[-1][0] not in known and not _near(kept[-1][0], known) and not _DATE.fullmatch(kept[-1][0]):
+            kept.pop()  # the tail never starts on an unread word (a deadline cell alone on its line is read)
         kept.reverse()
         kept = _drop_leader(kept)
         while right and kept and (kept[-1][0] in right or re.fullmatch(r"[\d/]+", kept[-1][0])):
             kept.pop()
         out.append([Cell(w, i, p, size) for p, (w, size) in enumerate(kept)])
+    return out
+
+
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}")
+
+
+def _mend_thanh(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """"Thanh ty" → thanh uy: words() mends it within a token run, the tokens here come one raw word at a time."""
+    out = list(tokens)
+    for k in range(1, len(out)):
+        if out[k - 1][0] == "thanh":
+            mended = words("thanh " + out[k][0])
+            if len(mended) == 2:
+                out[k] = (mended[1], out[k][1])
     return out
 
 

@@ -161,8 +161,8 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
                     continue
                 for cj in range(ci + 1, len(cells)):
                     d = cells[cj]
-                    if d.line == c.line and d.pos != c.pos + 1:
-                        continue
+                    if d.line == c.line and (d.pos != c.pos + 1 or step > 1):
+                        continue  # a word lost from a name is lost at a line break: beside it stands the next cell
                     if d.line > c.line + 2:
                         break
                     s = _sim(name[j], d.word)

@@ -22,6 +22,7 @@ _EXPAND = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "ubmttq": "uy
 _LEADER = ["uy", "ban", "nhan", "dan", "thanh", "pho"]  # the last line of "…, Phó Chủ tịch / Ủy ban nhân dân thành phố"
 CELL_WIDTH = 26  # characters: a narrow column never holds more on one line
 MIN_SCORE = 0.8
+ADJACENT = 0.001
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,10 @@ def _drop_leader(kept: list[tuple[str, int]]) -> list[tuple[str, int]]:
 def _sim(word: str, token: str) -> float:
     if word == token:
         return 1.0
-    if len(word) <= 4 and token[:1] != word[:1]:
+    if len(word) <= 3:
+        # "cao" is not "cac", nor "st" "stc": a short word is read exactly, or with one vowel misread ("dic" → dac)
+        return 0.8 if len(token) == len(word) == 3 and _vowel_slip(word, token) else 0.0
+    if len(word) == 4 and token[:1] != word[:1]:
         return 0.0
     if len(word) >= 3 and len(token) >= 2:
         d = Levenshtein.distance(word, token, score_cutoff=2)
@@ -135,6 +139,14 @@ def _sim(word: str, token: str) -> float:
     return 0.0
 
 
+def _vowel_slip(word: str, token: str) -> bool:
+    diff = [(a, b) for a, b in zip(word, token, strict=True) if a != b]
+    return len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS
+
+
+_VOWELS = frozenset("aeiouy")
+
+
 def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tuple[float, tuple[Cell, ...]]:
     """Best reading of a name's words down the tails: adjacent on a line, or continued on one of the next
     three lines; one word may be lost when the name has four or more."""
@@ -143,7 +155,8 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     if not cells or k == 0:
         return 0.0, ()
     skips = 1 if k >= 4 else 0
-    # best[(i, cell index, skipped)] = (score, path)
+    # best[(i, cell index, skipped)] = (score, path); a name read along one line beats the same words gathered
+    # from lines apart (ADJACENT per pair of neighbours), so the other cell keeps its own words
     best: dict[tuple[int, int, int], tuple[float, tuple[int, ...]]] = {}
     for ci, c in enumerate(cells):
         for i in range(skips + 1):
@@ -169,7 +182,7 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
                     if not s:
                         continue
                     key = (j, cj, sk + step - 1)
-                    total = score + s
+                    total = score + s + (ADJACENT if d.line == c.line else 0.0)
                     if key not in best or best[key][0] < total:
                         best[key] = (total, path + (cj,))
     finals = [(score, path) for (i, _, sk), (score, path) in best.items() if i == k - 1 or (i == k - 2 and sk < skips)]
@@ -179,7 +192,7 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     chosen = tuple(cells[p] for p in path)
     if _too_wide(chosen, short_lines):
         return 0.0, ()
-    return score / k, chosen
+    return round(score * 5) / 5 / k, chosen  # word scores are fifths: rounding drops the adjacency bonus
 
 
 def _too_wide(cells: tuple[Cell, ...], short_lines: set[int]) -> bool:
@@ -202,8 +215,15 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
         if sum(1 for w in name if w in present or len(w) >= 3) < len(name) * 0.6:
             continue
         score, cells = embed(grid, name, short_lines)
-        if score >= MIN_SCORE:
-            candidates.append(Found(entry, score, cells, len(name)))
+        if score < MIN_SCORE:
+            continue
+        stem = _definite_stem(index, key)
+        if stem is not None:
+            # the lead column names a body, never "… liên quan": those two words stand in the coordinating
+            # cell beside it ("vi, dia lién quan" = lead "vị, địa" + coordinating "liên quan")
+            entry, cells = stem, tuple(c for c in cells if c.word not in ("lien", "quan") or c == cells[0])
+            name = name[:-2]
+        candidates.append(Found(entry, score, cells, len(name)))
     candidates.sort(key=lambda f: (f.score * f.words, f.score), reverse=True)
     chosen: list[Found] = []
     used: set[tuple[int, int]] = set()
@@ -214,6 +234,14 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
         chosen.append(f)
         used |= spots
     return chosen
+
+
+def _definite_stem(index: NameIndex, key: str) -> Entry | None:
+    """For a vague "X liên quan" whose X the registry names (a group or a unit): that entry."""
+    if index.keys[key].kind != "vague" or not key.endswith(" lien quan"):
+        return None
+    stem = index.keys.get(key[: -len(" lien quan")])
+    return stem if stem is not None and stem.kind != "vague" else None
 
 
 def _ref(index: NameIndex, key: str) -> str:

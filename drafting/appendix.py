@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from drafting.cells import start_before, task_from_paragraphs
 from drafting.deadline_text import in_cell
 from drafting.grid import Found as GridFound
 from drafting.grid import columns, names_in, tails
@@ -32,6 +33,7 @@ class Row:
     block: bool  # cells laid one after another (STT alone on its line), not interleaved
     read_number: str = ""  # the STT as OCR wrote it, when it is not the number in sequence
     section: str | None = None
+    closing: bool = False  # anchored on its deadline alone on a line: the last cell of a cell-per-paragraph row
 
 
 def find_appendix(lines: list[Line]) -> int | None:
@@ -61,13 +63,15 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
         rows = _deadline_rows(body)
     for r in rows:
         r.section = next((name for at, name in reversed(sections) if at <= r.anchor), None)
-    spans = _spans(rows, body)
+    spans = _spans(rows, body, breaks, vocabulary.index)
     head = " ".join(line.key for line in lines[:16])
     has_output = bool(re.search(r"\bsan\b|dau ?ra", head))
     out = []
     for row, (a, b) in zip(rows, spans, strict=True):
         if row.block and roles:
             out.append(_block_task(row, body[max(a, row.anchor):b], breaks, roles, vocabulary))
+        elif (row.block or row.closing) and b > a:
+            out.append(_paragraph_task(row, body[a:b], breaks, vocabulary, by_number))
         else:
             out.append(_task(row, body[a:b], vocabulary, by_number, has_output))
     return out
@@ -268,12 +272,13 @@ def _deadline_rows(body: list[Line]) -> list[Row]:
         found_here = [d for d in in_cell(tail) if "/" in d.written or d.written.startswith("Theo")]
         if found_here and not (rows and rows[-1].anchor >= i - 1 and body[rows[-1].anchor].text.startswith("Theo")):
             alone = len(line.text.split()) <= 2
-            rows.append(Row(len(rows) + 1, i, alone))
+            rows.append(Row(len(rows) + 1, i, False, closing=alone))
     return rows
 
 
-def _spans(rows: list[Row], body: list[Line]) -> list[tuple[int, int]]:
-    """Line ranges of the rows: an interleaved row is centred on its anchor, a block row starts at it."""
+def _spans(rows: list[Row], body: list[Line], breaks: set[int], index) -> list[tuple[int, int]]:
+    """Line ranges of the rows: an interleaved row is centred on its anchor, a block row starts at it, a
+    closing row ends at it."""
     spans: list[tuple[int, int]] = []
     placed = [r for r in rows if r.anchor >= 0]
     bounds: list[int] = [0]
@@ -286,6 +291,14 @@ def _spans(rows: list[Row], body: list[Line]) -> list[tuple[int, int]]:
         else:
             bounds.append((r.anchor + nxt.anchor + 1) // 2)
     bounds.append(len(body))
+    for k, r in enumerate(placed):
+        if not r.closing:
+            continue
+        prev = placed[k - 1] if k else None
+        start = prev.anchor + 1 if prev is not None and prev.closing else start_before(body, r.anchor, breaks, index)
+        if start is not None and start >= (prev.anchor + 1 if prev else 0):
+            bounds[k] = start
+        bounds[k + 1] = r.anchor + 1
     if placed and not placed[0].block and len(placed) > 1:  # rows above the first number: lost, or the one before it
         bounds[0] = max(0, placed[0].anchor - (placed[1].anchor - placed[0].anchor) // 2)
     k = 0
@@ -297,6 +310,14 @@ def _spans(rows: list[Row], body: list[Line]) -> list[tuple[int, int]]:
         spans.append((bounds[k], bounds[k + 1]))
         k += 1
     return spans
+
+
+def _paragraph_task(row: Row, lines: list[Line], breaks: set[int], vocabulary, by_number: bool) -> TaskDraft:
+    problems = [f"số thứ tự đọc được “{row.read_number}”, theo thứ tự là {row.number}"] if row.read_number else []
+    if not by_number:
+        problems.append("không thấy số thứ tự: đánh số theo thứ tự dòng")
+    return task_from_paragraphs(str(row.number), lines, breaks, vocabulary.index, ocr=looks_ocr(join(lines).text),
+                                section=row.section, problems=problems)
 
 
 def _deadline_line(line: Line) -> bool:

@@ -66,6 +66,7 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
     spans = _spans(rows, body, breaks, vocabulary.index)
     head = " ".join(line.key for line in lines[:16])
     has_output = bool(re.search(r"\bsan\b|dau ?ra", head))
+    has_leader = bool(re.search(r"\bchi dao\b", head))
     out = []
     for row, (a, b) in zip(rows, spans, strict=True):
         if row.block and roles:
@@ -73,7 +74,7 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
         elif (row.block or row.closing) and b > a:
             out.append(_paragraph_task(row, body[a:b], breaks, vocabulary, by_number))
         else:
-            out.append(_task(row, body[a:b], vocabulary, by_number, has_output))
+            out.append(_task(row, body[a:b], vocabulary, by_number, has_output, has_leader))
     return out
 
 
@@ -324,7 +325,7 @@ def _deadline_line(line: Line) -> bool:
     return any("/" in d.written for d in in_cell(" ".join(line.text.split()[-2:])))
 
 
-def _task(row: Row, lines: list[Line], vocabulary, by_number: bool, has_output: bool) -> TaskDraft:
+def _task(row: Row, lines: list[Line], vocabulary, by_number: bool, has_output: bool, has_leader: bool) -> TaskDraft:
     ref = str(row.number)
     first, last = (lines[0].number, lines[-1].number) if lines else (0, 0)
     problems: list[str] = []
@@ -340,7 +341,7 @@ def _task(row: Row, lines: list[Line], vocabulary, by_number: bool, has_output: 
     short = {i for i, line in enumerate(lines) if len(line.text) <= 32}
     full = tails(lines, index.vocabulary, _DEADLINE_WORDS | _OUTPUT_WORDS)
     right = _DEADLINE_WORDS | (_OUTPUT_WORDS if has_output else frozenset())
-    grid = tails(lines, index.vocabulary, _DEADLINE_WORDS | _OUTPUT_WORDS, right)
+    grid = tails(lines, index.vocabulary, _DEADLINE_WORDS | _OUTPUT_WORDS, right, leader=has_leader)
     names = names_in(grid, index, short)
     lead_names, other, sure = columns(names, grid)
     deadline = _deadline(full, lines)

@@ -31,6 +31,7 @@ class Cell:
     line: int  # row-relative line index
     pos: int  # index in the line's tail
     chars: int  # length of the source token
+    first: bool = False  # the first cell right of the leader column's text on its line
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,21 @@ class Found:
 
 
 def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] = frozenset(),
-          right: frozenset[str] = frozenset()) -> list[list[Cell]]:
+          right: frozenset[str] = frozenset(), leader: bool = False) -> list[list[Cell]]:
     """Each line's trailing words that belong to the cells' vocabulary (unit names, outputs, deadlines);
-    `right`: words of the columns right of the units (output, deadline), dropped from the line ends."""
+    `right`: words of the columns right of the units (output, deadline), dropped from the line ends;
+    `leader`: the table has a "chủ trì chỉ đạo" column, whose fragments are cut from the line starts."""
     out: list[list[Cell]] = []
     known = vocabulary | extra
     for i, line in enumerate(lines):
-        tokens = _mend_thanh([(w, len(raw)) for raw in line.text.split() for w in _words(raw)])
+        raws = line.text.split()
+        cut = after_leader(line.key) if leader else 0
+        tokens = _mend_thanh([(w, len(raw)) for raw in raws[cut:] for w in _words(raw)])
         kept: list[tuple[str, int]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
+        if cut:
+            # right of the leader stand only the narrow cells: garbage among them is dropped, not a boundary
+            tokens = [t for t in tokens if t[0] in known or _near(t[0], known) or _DATE.fullmatch(t[0])]
         ok = [w in known or _near(w, known) or bool(re.fullmatch(r"\d{1,2}/?\d{1,2}/?\d{0,4}|\d{4,6}", w))
               for w, _ in tokens]
         misses = 0
@@ -74,8 +81,30 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         kept = _drop_leader(kept)
         while right and kept and (kept[-1][0] in right or re.fullmatch(r"[\d/]+", kept[-1][0])):
             kept.pop()
-        out.append([Cell(w, i, p, size) for p, (w, size) in enumerate(kept)])
+        out.append([Cell(w, i, p, size, bool(cut) and p == 0) for p, (w, size) in enumerate(kept)])
     return out
+
+
+# The leader column's fragments (a person and the offices they hold): a unit name inside them ("Trưởng Ban Tổ chức
+# Thành ủy", "Phó Chủ tịch Ủy ban nhân dân thành phố") is a title, not the lead cell to its right.
+_LEADER_TEXT = re.compile("|".join([
+    r"g\S{0,2} chi\b[^,|]{3,40},",  # "Đồng chí Hoàng Minh Cường," (OCR: "Péng", "Pdng", "D 61}g", "]?ongq")
+    r"\bu[yv] ?vi\S{1,2}n(?: ban thuong vu| ban chi dao| thuong truc| thanh \S{1,3}\b)?,?",
+    r"\bban thuong vu thanh \S{1,3},",
+    r"\bchu t\W?i?\W?c\W?h\b",
+    r"(?<!phong )\bu[yv] ?ban nhan dan thanh \S{2,4}\b",
+    r"\btruong ban [^|]*?thanh \S{1,3}\b",
+    r"\bbi thu(?: thuong truc)? thanh \S{1,3}\b",
+    r"\bchu nhiem\b", r"\bgiam doc so \S+", r"\bchanh van phong\b",
+]))
+
+
+def after_leader(key: str) -> int:
+    """Index of the first whitespace token of a line after the last leader-column fragment (0 when none)."""
+    end = 0
+    for m in _LEADER_TEXT.finditer(key):
+        end = m.end()
+    return len(key[:end].split()) if end else 0
 
 
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}")
@@ -261,6 +290,11 @@ def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], li
             for line in fa.lines & fb.lines:
                 if max(c.pos for c in fa.cells if c.line == line) < min(c.pos for c in fb.cells if c.line == line):
                     left_of[a].add(b)
+    starts = {i for i, f in enumerate(found) if any(c.first for c in f.cells)}
+    if starts and len(starts) < len(found) and not any(a not in starts and left_of[a] & starts for a in left_of):
+        # a name that starts a line right after the leader's text is in the lead column, the others are right of it
+        lead = sorted(starts, key=lambda i: min(found[i].lines))
+        return [found[i] for i in lead], [f for i, f in enumerate(found) if i not in starts], True
     has_left = {b for a in left_of for b in left_of[a]}
     related = {a for a in left_of if left_of[a]} | has_left
     lead = [i for i in range(len(found)) if i in related and i not in has_left]

@@ -15,7 +15,7 @@ _P_FOR_D = re.compile(r"\bp(?=[aeiouy])")
 # "Thành ủy" comes out as "Thanh ty/iy/ay/dy/uay/tuy"; "thành phố" as "thanh phd/pho6/ph6/phé/ohe".
 _THANH = {"uy": re.compile(r"^(?:ty|iy|ay|dy|uay|tuy|ity|uy)$"), "pho": re.compile(r"^(?:ph[a-z0-9]?|ohe|pho\d)$")}
 # Whole words OCR mangles the same way again and again ("Céc" for "Các", "Vin/Vian" for "Văn").
-_WORD_FIXES = {"cec": "cac", "cic": "cac", "cdc": "cac", "c4c": "cac", "cae": "cac", "vin": "van", "vian": "van",
+_WORD_FIXES = {"cec": "cac", "cc": "cac", "cic": "cac", "cdc": "cac", "c4c": "cac", "cae": "cac", "vin": "van", "vian": "van",
                "tinh": "tinh", "dpon": "don", "pon": "don", "phuon": "phuong", "phwong": "phuong", "huong": "huong"}
 _DIACRITIC_LETTERS = re.compile(r"[à-ỹđÀ-ỸĐ]")
 

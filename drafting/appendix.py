@@ -376,7 +376,7 @@ def _deadline(grid, lines: list[Line]):
     last_words = []
     for cells, line in zip(grid, lines, strict=True):
         if cells:
-            last_words.append((line.number, " ".join(c.word for c in cells[-2:])))
+            last_words.append((line.number, " ".join(c.word for c in cells[-3:])))
     text = " ".join(w for _, w in last_words)
     quarter = bool(re.search(r"\bquy\b", text))
     month = bool(re.search(r"\bthang\b", text))

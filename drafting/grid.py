@@ -56,6 +56,7 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
     for i, line in enumerate(lines):
         raws = line.text.split()
         cut = after_leader(line.key) if leader else 0
+        raws = [raw for k, raw in enumerate(raws) if k < cut or not _cited_date(raws, k)]
         tokens = _mend_thanh([(w, len(raw)) for raw in raws[cut:] for w in _words(raw)])
         kept: list[tuple[str, int]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
@@ -119,6 +120,11 @@ def _mend_thanh(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
             if len(mended) == 2:
                 out[k] = (mended[1], out[k][1])
     return out
+
+
+def _cited_date(raws: list[str], k: int) -> bool:
+    """A date right after "ngày" is a cited document's ("Thông báo số 46-TB/TGV, ngày 30/9/2025"), not a deadline cell."""
+    return k > 0 and bool(re.search(r"\d/\d", raws[k])) and ocr_key(raws[k - 1]).strip(",.") == "ngay"
 
 
 def _words(raw: str) -> list[str]:

@@ -90,10 +90,10 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
 # Thành ủy", "Phó Chủ tịch Ủy ban nhân dân thành phố") is a title, not the lead cell to its right.
 _LEADER_TEXT = re.compile("|".join([
     r"g\S{0,2} chi\b[^,|]{3,40},",  # "Đồng chí Hoàng Minh Cường," (OCR: "Péng", "Pdng", "D 61}g", "]?ongq")
-    r"\bu[yv] ?vi\S{1,2}n(?: ban thuong vu| ban chi dao| thuong truc| thanh \S{1,3}\b)?,?",
+    r"\b(?:u[yv]|yy) ?y?vi\S{1,2}n(?: ban thuong vu| ban chi dao| thuong truc| thanh \S{1,3}\b)?,?",
     r"\bban thuong vu thanh \S{1,3},",
-    r"\bchu t\W?i?\W?c\W?h\b",
-    r"(?<!phong )\bu[yv] ?ban nhan dan thanh \S{2,4}\b",
+    r"\bch\S? t\W?i?\W?c\W?h\b",  # "Chủ tịch", "Chu t}Ch", "Chi tich"
+    r"(?<!phong )\bu[yv] ?ban nh\S{1,3} d\S{1,3}n thanh \S{2,4}\b",
     r"\btruong ban [^|]*?thanh \S{1,3}\b",
     r"\bbi thu(?: thuong truc)? thanh \S{1,3}\b",
     r"\bchu nhiem\b", r"\bgiam doc so \S+", r"\bchanh van phong\b",
@@ -130,6 +130,9 @@ def _cited_date(raws: list[str], k: int) -> bool:
 def _words(raw: str) -> list[str]:
     if "/" in raw and re.search(r"\d/\d", raw):
         return [re.sub(r"[^\d/]", "", raw)]
+    # OCR specks inside a word ("qua.n,d(.iO‘n" = "quan, don") and words run together ("SoNai vu", "hocvaCong")
+    raw = re.sub(r"(?<=\w)[.(){}\[\]'‘’`]+(?=\w)", "", raw)
+    raw = re.sub(r"(?<=[a-zà-ỹđ]{2})(?=[A-ZÀ-ỸĐ][a-zà-ỹđ]{2})", " ", raw)
     out: list[str] = []
     for w in words(ocr_key(raw)):
         out.extend(_EXPAND.get(w, w).split())
@@ -143,6 +146,8 @@ def _junk(word: str) -> bool:
 def _near(word: str, known: frozenset[str]) -> bool:
     if len(word) < 3:
         return False
+    if len(word) <= 4 and any(len(k) == 3 and _vowel_slip(k, word) for k in known):
+        return True
     return any(len(k) >= 4 and k[0] == word[0] and abs(len(k) - len(word)) <= 1
                and Levenshtein.distance(word, k, score_cutoff=1) <= 1 for k in known)
 
@@ -162,7 +167,7 @@ def _sim(word: str, token: str) -> float:
         return 1.0
     if len(word) <= 3:
         # "cao" is not "cac", nor "st" "stc": a short word is read exactly, or with one vowel misread ("dic" → dac)
-        return 0.8 if len(token) == len(word) == 3 and _vowel_slip(word, token) else 0.0
+        return 0.8 if len(word) == 3 and _vowel_slip(word, token) else 0.0
     if len(word) == 4 and token[:1] != word[:1]:
         return 0.0
     if len(word) >= 3 and len(token) >= 2:
@@ -175,6 +180,11 @@ def _sim(word: str, token: str) -> float:
 
 
 def _vowel_slip(word: str, token: str) -> bool:
+    """One vowel read as another ("dic" → dac) or one vowel too many ("dion" → don)."""
+    if len(token) == len(word) + 1:
+        return any(token[k] in _VOWELS and token[:k] + token[k + 1:] == word for k in range(len(token)))
+    if len(token) != len(word):
+        return False
     diff = [(a, b) for a, b in zip(word, token, strict=True) if a != b]
     return len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS
 

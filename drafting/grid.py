@@ -32,6 +32,7 @@ class Cell:
     pos: int  # index in the line's tail
     chars: int  # length of the source token
     first: bool = False  # the first cell right of the leader column's text on its line
+    slash: bool = False  # written right after a "/" in the same token ("Thành ủy/Công an"): the same cell goes on
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,14 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         raws = line.text.split()
         cut = after_leader(line.key) if leader else 0
         raws = [raw for k, raw in enumerate(raws) if k < cut or not _cited_date(raws, k)]
-        tokens = _mend_thanh([(w, len(raw)) for raw in raws[cut:] for w in _words(raw)])
-        kept: list[tuple[str, int]] = []
+        tokens = _mend_thanh([(w, len(raw), slash) for raw in raws[cut:] for w, slash in _slashed(raw)])
+        kept: list[tuple[str, int, bool]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
         if cut:
             # right of the leader stand only the narrow cells: garbage among them is dropped, not a boundary
             tokens = [t for t in tokens if t[0] in known or _near(t[0], known) or _DATE.fullmatch(t[0])]
         ok = [w in known or _near(w, known) or bool(re.fullmatch(r"\d{1,2}/?\d{1,2}/?\d{0,4}|\d{4,6}", w))
-              for w, _ in tokens]
+              for w, *_ in tokens]
         misses = 0
         for k in range(len(tokens) - 1, -1, -1):
             if ok[k]:
@@ -82,7 +83,7 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         kept = _drop_leader(kept)
         while right and kept and (kept[-1][0] in right or re.fullmatch(r"[\d/]+", kept[-1][0])):
             kept.pop()
-        out.append([Cell(w, i, p, size, bool(cut) and p == 0) for p, (w, size) in enumerate(kept)])
+        out.append([Cell(w, i, p, size, bool(cut) and p == 0, slash) for p, (w, size, slash) in enumerate(kept)])
     return out
 
 
@@ -111,20 +112,27 @@ def after_leader(key: str) -> int:
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}")
 
 
-def _mend_thanh(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _mend_thanh(tokens: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
     """"Thanh ty" → thanh uy: words() mends it within a token run, the tokens here come one raw word at a time."""
     out = list(tokens)
     for k in range(1, len(out)):
         if out[k - 1][0] == "thanh":
             mended = words("thanh " + out[k][0])
             if len(mended) == 2:
-                out[k] = (mended[1], out[k][1])
+                out[k] = (mended[1], *out[k][1:])
     return out
 
 
 def _cited_date(raws: list[str], k: int) -> bool:
     """A date right after "ngày" is a cited document's ("Thông báo số 46-TB/TGV, ngày 30/9/2025"), not a deadline cell."""
     return k > 0 and bool(re.search(r"\d/\d", raws[k])) and ocr_key(raws[k - 1]).strip(",.") == "ngay"
+
+
+def _slashed(raw: str) -> list[tuple[str, bool]]:
+    """The words of a raw token, each with whether it directly follows a "/" (dates stay whole)."""
+    if re.search(r"\d/\d", raw):
+        return [(w, False) for w in _words(raw)]
+    return [(w, j > 0 and m == 0) for j, part in enumerate(raw.split("/")) for m, w in enumerate(_words(part))]
 
 
 def _words(raw: str) -> list[str]:
@@ -152,8 +160,8 @@ def _near(word: str, known: frozenset[str]) -> bool:
                and Levenshtein.distance(word, k, score_cutoff=1) <= 1 for k in known)
 
 
-def _drop_leader(kept: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    ws = [w for w, _ in kept]
+def _drop_leader(kept: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
+    ws = [w for w, *_ in kept]
     for start in range(len(ws) - len(_LEADER) + 1):
         window = ws[start:start + len(_LEADER)]
         if sum(1 for a, b in zip(_LEADER, window, strict=True) if _sim(a, b) or a[0] == b[:1]) >= len(_LEADER) - 1:
@@ -310,7 +318,8 @@ def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], li
     if starts and len(starts) < len(found) and not any(a not in starts and left_of[a] & starts for a in left_of):
         # a name that starts a line right after the leader's text is in the lead column, the others are right of it
         lead = sorted(starts, key=lambda i: min(found[i].lines))
-        return [found[i] for i in lead], [f for i, f in enumerate(found) if i not in starts], True
+        lead += _continuing(found, lead, grid)
+        return [found[i] for i in lead], [f for i, f in enumerate(found) if i not in lead], True
     has_left = {b for a in left_of for b in left_of[a]}
     related = {a for a in left_of if left_of[a]} | has_left
     lead = [i for i in range(len(found)) if i in related and i not in has_left]
@@ -324,8 +333,26 @@ def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], li
             # an unrelated name joins the lead column when it sits as far from the line ends as a lead does
             if _from_right(found[i], grid) >= min(_from_right(found[j], grid) for j in lead) - 0.5:
                 lead.append(i)
+    lead += _continuing(found, lead, grid)
     others = [found[i] for i in range(len(found)) if i not in lead]
     return [found[i] for i in sorted(lead, key=lambda i: min(found[i].lines))], others, sure
+
+
+def _continuing(found: list[Found], lead: list[int], grid: list[list[Cell]]) -> list[int]:
+    """Names the lead cell goes on with: "Văn phòng Thành ủy/Công an thành phố", "Sở KHCN và Công an thành phố" —
+    right after a lead name on its last line, joined by "/" or "và"."""
+    out: list[int] = []
+    ends = [max(found[i].cells, key=lambda c: (c.line, c.pos)) for i in lead]
+    for b, fb in enumerate(found):
+        if b in lead:
+            continue
+        start = min(fb.cells, key=lambda c: (c.line, c.pos))
+        for end in ends:
+            between = [c.word for c in grid[start.line] if end.pos < c.pos < start.pos] if end.line == start.line else None
+            if between is not None and ((start.slash and len(between) <= 1) or between == ["va"]):
+                out.append(b)
+                break
+    return out
 
 
 def _from_right(f: Found, grid: list[list[Cell]]) -> float:

@@ -343,7 +343,7 @@ def _task(row: Row, lines: list[Line], vocabulary, by_number: bool, has_output: 
     right = _DEADLINE_WORDS | (_OUTPUT_WORDS if has_output else frozenset())
     grid = tails(lines, index.vocabulary, _DEADLINE_WORDS | _OUTPUT_WORDS, right, leader=has_leader)
     names = names_in(grid, index, short)
-    lead_names, other, sure = columns(names, grid)
+    lead_names, other, sure = columns(names, grid, frozenset(k.rsplit(" ", 1)[-1] for k in index.keys))
     deadline = _deadline(full, lines)
     lead = _units(lead_names, lines, sure, "chủ trì")
     coordinating = _units(other, lines, sure, "phối hợp") if other else found([], 0.9, None)

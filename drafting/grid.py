@@ -302,8 +302,9 @@ def _ref(index: NameIndex, key: str) -> str:
     return ref if kind == "unit" else ""
 
 
-def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], list[Found], bool]:
-    """Split names into the lead column and the columns right of it; the flag says the split is sure."""
+def columns(found: list[Found], grid: list[list[Cell]], ends: frozenset[str] = frozenset()) -> tuple[list[Found], list[Found], bool]:
+    """Split names into the lead column and the columns right of it; the flag says the split is sure.
+    `ends`: last words of registry names — a name written right after one goes on a cell, it does not start one."""
     if len(found) <= 1:
         return list(found), [], True
     left_of: dict[int, set[int]] = {i: set() for i in range(len(found))}
@@ -329,13 +330,20 @@ def columns(found: list[Found], grid: list[list[Cell]]) -> tuple[list[Found], li
         lead = [ranked[0]]
         sure = False
     for i in range(len(found)):
-        if i not in related and i not in lead:
+        if i not in related and i not in lead and not _after_a_name(found[i], grid, ends):
             # an unrelated name joins the lead column when it sits as far from the line ends as a lead does
             if _from_right(found[i], grid) >= min(_from_right(found[j], grid) for j in lead) - 0.5:
                 lead.append(i)
     lead += _continuing(found, lead, grid)
     others = [found[i] for i in range(len(found)) if i not in lead]
     return [found[i] for i in sorted(lead, key=lambda i: min(found[i].lines))], others, sure
+
+
+def _after_a_name(f: Found, grid: list[list[Cell]], ends: frozenset[str]) -> bool:
+    """"phuong; Sở Khoa / học và Công nghệ": the name stands in the cell of the unread name whose end precedes it."""
+    start = min(f.cells, key=lambda c: (c.line, c.pos))
+    before = [c for c in grid[start.line] if c.pos == start.pos - 1]
+    return bool(before) and before[0].word in ends
 
 
 def _continuing(found: list[Found], lead: list[int], grid: list[list[Cell]]) -> list[int]:

@@ -241,9 +241,11 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     finals = [(score, path) for (i, _, sk), (score, path) in best.items() if i == k - 1 or (i == k - 2 and sk < skips)]
     if not finals:
         return 0.0, ()
-    score, path = max(finals, key=lambda f: f[0])
-    chosen = tuple(cells[p] for p in path)
-    if _too_wide(chosen, short_lines):
+    for score, path in sorted(finals, key=lambda f: f[0], reverse=True):
+        chosen = tuple(cells[p] for p in path)
+        if not _too_wide(chosen, short_lines):
+            break
+    else:
         return 0.0, ()
     return round(score * 5) / 5 / k, chosen  # word scores are fifths: rounding drops the adjacency bonus
 
@@ -357,7 +359,9 @@ def _continuing(found: list[Found], lead: list[int], grid: list[list[Cell]]) -> 
         start = min(fb.cells, key=lambda c: (c.line, c.pos))
         for end in ends:
             between = [c.word for c in grid[start.line] if end.pos < c.pos < start.pos] if end.line == start.line else None
-            if between is not None and ((start.slash and len(between) <= 1) or between == ["va"]):
+            before = [c.word for c in grid[start.line] if c.pos == start.pos - 1]
+            if (between is not None and ((start.slash and len(between) <= 1) or between == ["va"])) or \
+                    (start.line == end.line + 1 and before == ["va"]):  # "… Công nghệ" / "và Sở Tài chính"
                 out.append(b)
                 break
     return out

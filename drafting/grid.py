@@ -207,7 +207,7 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     k = len(name)
     if not cells or k == 0:
         return 0.0, ()
-    skips = 1 if k >= 4 else 0
+    skips = 2 if k >= 6 else 1 if k >= 4 else 0  # words lost at line breaks: one in four, two in six
     # best[(i, cell index, skipped)] = (score, path); a name read along one line beats the same words gathered
     # from lines apart (ADJACENT per pair of neighbours), so the other cell keeps its own words
     best: dict[tuple[int, int, int], tuple[float, tuple[int, ...]]] = {}
@@ -270,7 +270,7 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
         if sum(1 for w in name if w in present or len(w) >= 3) < len(name) * 0.6:
             continue
         score, cells = embed(grid, name, short_lines)
-        if score < MIN_SCORE:
+        if score < (MIN_SCORE if len(name) < 6 else 0.7):
             continue
         stem = _definite_stem(index, key)
         if stem is not None:

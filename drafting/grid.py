@@ -90,7 +90,7 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
 # The leader column's fragments (a person and the offices they hold): a unit name inside them ("Trưởng Ban Tổ chức
 # Thành ủy", "Phó Chủ tịch Ủy ban nhân dân thành phố") is a title, not the lead cell to its right.
 _LEADER_TEXT = re.compile("|".join([
-    r"g\S{0,2} chi\b[^,|]{3,40},",  # "Đồng chí Hoàng Minh Cường," (OCR: "Péng", "Pdng", "D 61}g", "]?ongq")
+    r"g\S{0,2} chi(?: [^\s,|]+){2,4},",  # "Đồng chí Hoàng Minh Cường," (OCR: "Péng", "Pdng", "D 61}g", "]?ongq")
     r"\b(?:u[yv]|yy) ?y?vi\S{1,2}n(?: ban thuong vu| ban chi dao| thuong truc| thanh \S{1,3}\b)?,?",
     r"\bban thuong vu thanh \S{1,3},",
     r"\bch\S? t\W?i?\W?c\W?h\b",  # "Chủ tịch", "Chu t}Ch", "Chi tich"
@@ -140,7 +140,7 @@ def _words(raw: str) -> list[str]:
         return [re.sub(r"[^\d/]", "", raw)]
     # OCR specks inside a word ("qua.n,d(.iO‘n" = "quan, don") and words run together ("SoNai vu", "hocvaCong")
     raw = re.sub(r"(?<=\w)[.(){}\[\]'‘’`]+(?=\w)", "", raw)
-    raw = re.sub(r"(?<=[a-zà-ỹđ]{2})(?=[A-ZÀ-ỸĐ][a-zà-ỹđ]{2})", " ", raw)
+    raw = re.sub(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ][a-zà-ỹđ]{2})", " ", raw)
     out: list[str] = []
     for w in words(ocr_key(raw)):
         out.extend(_EXPAND.get(w, w).split())
@@ -279,7 +279,8 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
             entry, cells = stem, tuple(c for c in cells if c.word not in ("lien", "quan") or c == cells[0])
             name = name[:-2]
         candidates.append(Found(entry, score, cells, len(name)))
-    candidates.sort(key=lambda f: (f.score * f.words, f.score), reverse=True)
+    # a body the registry names before a vague phrase: "… liên quan" is easily pieced together from two cells
+    candidates.sort(key=lambda f: (f.entry.kind != "vague", f.score * f.words, f.score), reverse=True)
     chosen: list[Found] = []
     used: set[tuple[int, int]] = set()
     for f in candidates:

@@ -82,6 +82,8 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         kept.reverse()
         kept = _drop_leader(kept)
         while right and kept and (kept[-1][0] in right or re.fullmatch(r"[\d/]+", kept[-1][0])):
+            if len(kept) > 1 and kept[-1][0] == "ban" and (kept[-2][0] == "cac" or _vowel_slip("cac", kept[-2][0])):
+                break  # "các ban": a unit cell's words, not the output's "Văn bản"
             kept.pop()
         out.append([Cell(w, i, p, size, bool(cut) and p == 0, slash) for p, (w, size, slash) in enumerate(kept)])
     return out
@@ -140,7 +142,8 @@ def _words(raw: str) -> list[str]:
         return [re.sub(r"[^\d/]", "", raw)]
     # OCR specks inside a word ("qua.n,d(.iO‘n" = "quan, don") and words run together ("SoNai vu", "hocvaCong")
     raw = re.sub(r"(?<=\w)[.(){}\[\]'‘’`]+(?=\w)", "", raw)
-    raw = re.sub(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ][a-zà-ỹđ]{2})", " ", raw)
+    raw = "".join(" " + ch if 0 < k < len(raw) - 2 and ch.isupper() and raw[k - 1].islower() and
+                  raw[k + 1:k + 3].isalpha() and raw[k + 1:k + 3].islower() else ch for k, ch in enumerate(raw))
     out: list[str] = []
     for w in words(ocr_key(raw)):
         out.extend(_EXPAND.get(w, w).split())
@@ -188,13 +191,12 @@ def _sim(word: str, token: str) -> float:
 
 
 def _vowel_slip(word: str, token: str) -> bool:
-    """One vowel read as another ("dic" → dac) or one vowel too many ("dion" → don)."""
-    if len(token) == len(word) + 1:
-        return any(token[k] in _VOWELS and token[:k] + token[k + 1:] == word for k in range(len(token)))
-    if len(token) != len(word):
+    """Only the vowels misread, one too many at most: "dic" → dac, "dion" → don, "ciia" → cua (OCR's ủ)."""
+    if not 0 <= len(token) - len(word) <= 1 or token == word:
         return False
-    diff = [(a, b) for a, b in zip(word, token, strict=True) if a != b]
-    return len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS
+    skeleton = lambda w: [(k, ch) for k, ch in enumerate(w) if ch not in _VOWELS]  # noqa: E731
+    a, b = skeleton(word), skeleton(token)
+    return [ch for _, ch in a] == [ch for _, ch in b] and a[:1] == b[:1] and (a[-1][0] == len(word) - 1) == (b[-1][0] == len(token) - 1)
 
 
 _VOWELS = frozenset("aeiouy")
@@ -362,7 +364,7 @@ def _continuing(found: list[Found], lead: list[int], grid: list[list[Cell]]) -> 
             between = [c.word for c in grid[start.line] if end.pos < c.pos < start.pos] if end.line == start.line else None
             before = [c.word for c in grid[start.line] if c.pos == start.pos - 1]
             if (between is not None and ((start.slash and len(between) <= 1) or between == ["va"])) or \
-                    (start.line == end.line + 1 and before == ["va"]):  # "… Công nghệ" / "và Sở Tài chính"
+                    (end.line < start.line <= end.line + 2 and before == ["va"]):  # "… Công nghệ" / "và Sở Tài chính"
                 out.append(b)
                 break
     return out

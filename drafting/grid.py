@@ -263,6 +263,7 @@ def _too_wide(cells: tuple[Cell, ...], short_lines: set[int]) -> bool:
 def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) -> list[Found]:
     """The registry names read in a row's tails, none sharing a word, longest and surest first."""
     candidates: list[Found] = []
+    words_of: dict[int, list[str]] = {}  # id(found) → the name's words, to read it again around taken cells
     present = {c.word for row in grid for c in row}
     for key, entry in index.keys.items():
         if entry.kind == "unit" and index.registry.units.get(_ref(index, key)) is not None and \
@@ -280,15 +281,28 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
             # cell beside it ("vi, dia lién quan" = lead "vị, địa" + coordinating "liên quan")
             entry, cells = stem, tuple(c for c in cells if c.word not in ("lien", "quan") or c == cells[0])
             name = name[:-2]
+        else:
+            words_of[len(candidates)] = name
         candidates.append(Found(entry, score, cells, len(name)))
+    order = {id(f): k for k, f in enumerate(candidates)}
     # a body the registry names before a vague phrase: "… liên quan" is easily pieced together from two cells
     candidates.sort(key=lambda f: (f.entry.kind != "vague", f.score * f.words, f.score), reverse=True)
     chosen: list[Found] = []
     used: set[tuple[int, int]] = set()
     for f in candidates:
-        spots = {(c.line, c.pos) for c in f.cells}
-        if spots & used or any(c.entry.name == f.entry.name for c in chosen):
+        if any(c.entry.name == f.entry.name for c in chosen):
             continue
+        spots = {(c.line, c.pos) for c in f.cells}
+        if spots & used:
+            # its best reading took another name's word: read it again from the words left ("Céc co" taken by the
+            # lead, "céac ban / ciia Thanh / uy" is still "Các ban của Thành ủy")
+            name = words_of.get(order[id(f)])
+            left = [[c for c in row if (c.line, c.pos) not in used] for row in grid]
+            score, cells = embed(left, name, short_lines) if name else (0.0, ())
+            if score < (MIN_SCORE if name is None or len(name) < 6 else 0.7):
+                continue
+            f = Found(f.entry, score, cells, f.words)
+            spots = {(c.line, c.pos) for c in cells}
         chosen.append(f)
         used |= spots
     return chosen
@@ -310,6 +324,11 @@ def _ref(index: NameIndex, key: str) -> str:
 def columns(found: list[Found], grid: list[list[Cell]], ends: frozenset[str] = frozenset()) -> tuple[list[Found], list[Found], bool]:
     """Split names into the lead column and the columns right of it; the flag says the split is sure.
     `ends`: last words of registry names — a name written right after one goes on a cell, it does not start one."""
+    vague = [f for f in found if f.entry.kind == "vague"]
+    if vague and len(vague) < len(found):
+        # the lead column names bodies; "các đơn vị liên quan" and the like are for coordinating
+        lead, others, sure = columns([f for f in found if f.entry.kind != "vague"], grid, ends)
+        return lead, others + vague, sure
     if len(found) <= 1:
         return list(found), [], True
     left_of: dict[int, set[int]] = {i: set() for i in range(len(found))}

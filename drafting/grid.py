@@ -58,7 +58,8 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         raws = line.text.split()
         cut = after_leader(line.key) if leader else 0
         raws = [raw for k, raw in enumerate(raws) if k < cut or not _cited_date(raws, k)]
-        tokens = _mend_thanh([(w, len(raw), slash) for raw in raws[cut:] for w, slash in _slashed(raw)])
+        # a word's width is its raw token's, but never more than its own letters when the token held several
+        tokens = _mend_thanh([(w, min(len(raw), len(w) + 1), slash) for raw in raws[cut:] for w, slash in _slashed(raw)])
         kept: list[tuple[str, int, bool]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
         if cut:
@@ -209,7 +210,7 @@ def embed(grid: list[list[Cell]], name: list[str], short_lines: set[int]) -> tup
     k = len(name)
     if not cells or k == 0:
         return 0.0, ()
-    skips = 2 if k >= 6 else 1 if k >= 4 else 0  # words lost at line breaks: one in four, two in six
+    skips = 2 if k >= 7 else 1 if k >= 4 else 0  # words lost at line breaks: one in four, two in seven
     # best[(i, cell index, skipped)] = (score, path); a name read along one line beats the same words gathered
     # from lines apart (ADJACENT per pair of neighbours), so the other cell keeps its own words
     best: dict[tuple[int, int, int], tuple[float, tuple[int, ...]]] = {}
@@ -273,7 +274,7 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
         if sum(1 for w in name if w in present or len(w) >= 3) < len(name) * 0.6:
             continue
         score, cells = embed(grid, name, short_lines)
-        if score < (MIN_SCORE if len(name) < 6 else 0.7):
+        if score < (MIN_SCORE if len(name) < 7 else 0.68):
             continue
         stem = _definite_stem(index, key)
         if stem is not None:
@@ -299,7 +300,7 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
             name = words_of.get(order[id(f)])
             left = [[c for c in row if (c.line, c.pos) not in used] for row in grid]
             score, cells = embed(left, name, short_lines) if name else (0.0, ())
-            if score < (MIN_SCORE if name is None or len(name) < 6 else 0.7):
+            if score < (MIN_SCORE if name is None or len(name) < 7 else 0.68):
                 continue
             f = Found(f.entry, score, cells, f.words)
             spots = {(c.line, c.pos) for c in cells}

@@ -18,7 +18,7 @@ from drafting.names import Entry, NameIndex
 from drafting.normalise import Line, ocr_key, words
 
 _EXPAND = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "ubmttq": "uy ban mat tran to quoc",
-           "mttq": "mat tran to quoc", "tp": "thanh pho", "khcn": "khoa hoc va cong nghe", "skhcn": "so khoa hoc va cong nghe"}
+           "mttq": "mat tran to quoc", "tp": "thanh pho", "uyban": "uy ban", "khcn": "khoa hoc va cong nghe", "skhcn": "so khoa hoc va cong nghe"}
 _LEADER = ["uy", "ban", "nhan", "dan", "thanh", "pho"]  # the last line of "…, Phó Chủ tịch / Ủy ban nhân dân thành phố"
 CELL_WIDTH = 26  # characters: a narrow column never holds more on one line
 MIN_SCORE = 0.8

@@ -62,6 +62,7 @@ def tails(lines: list[Line], vocabulary: frozenset[str], extra: frozenset[str] =
         tokens = _mend_thanh([(w, min(len(raw), len(w) + 1), slash) for raw in raws[cut:] for w, slash in _slashed(raw)])
         kept: list[tuple[str, int, bool]] = []
         tokens = [t for t in tokens if not _junk(t[0])]
+        tokens = [part for t in tokens for part in _unglue(t, known)]
         if cut:
             # right of the leader stand only the narrow cells: garbage among them is dropped, not a boundary
             tokens = [t for t in tokens if t[0] in known or _near(t[0], known) or _DATE.fullmatch(t[0])]
@@ -124,6 +125,18 @@ def _mend_thanh(tokens: list[tuple[str, int, bool]]) -> list[tuple[str, int, boo
             if len(mended) == 2:
                 out[k] = (mended[1], *out[k][1:])
     return out
+
+
+def _unglue(token: tuple[str, int, bool], known: frozenset[str]) -> list[tuple[str, int, bool]]:
+    """Two cell words OCR ran together ("Céacxa" = các xã, "hocva" = học và), when the token is no word itself."""
+    w, size, slash = token
+    if len(w) < 4 or w in known or _near(w, known) or not w.isalpha():
+        return [token]
+    for k in range(2, len(w) - 1):
+        left, right = w[:k], w[k:]
+        if (left in known or _near(left, known)) and (right in known or _near(right, known)):
+            return [(left, len(left) + 1, slash), (right, len(right) + 1, False)]
+    return [token]
 
 
 def _cited_date(raws: list[str], k: int) -> bool:

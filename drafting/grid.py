@@ -154,6 +154,7 @@ def _slashed(raw: str) -> list[tuple[str, bool]]:
 def _words(raw: str) -> list[str]:
     if "/" in raw and re.search(r"\d/\d", raw):
         return [re.sub(r"[^\d/]", "", raw)]
+    raw = raw.strip("|")  # a column rule glued to a word ("|Céc s6, ban,|") is not a letter l
     # OCR specks inside a word ("qua.n,d(.iO‘n" = "quan, don") and words run together ("SoNai vu", "hocvaCong")
     raw = re.sub(r"(?<=\w)[.(){}\[\]'‘’`]+(?=\w)", "", raw)
     raw = "".join(" " + ch if 0 < k < len(raw) - 2 and ch.isupper() and raw[k - 1].islower() and
@@ -354,7 +355,10 @@ def columns(found: list[Found], grid: list[list[Cell]], ends: frozenset[str] = f
                 if max(c.pos for c in fa.cells if c.line == line) < min(c.pos for c in fb.cells if c.line == line):
                     left_of[a].add(b)
     starts = {i for i, f in enumerate(found) if any(c.first for c in f.cells)}
-    if starts and len(starts) < len(found) and not any(a not in starts and left_of[a] & starts for a in left_of):
+    # beside a leader column the unit columns are narrow: four words of a name on one line are content
+    wide = {i for i, f in enumerate(found) if max(sum(1 for c in f.cells if c.line == n) for n in f.lines) >= 4}
+    if starts and len(starts) < len(found) and \
+            not any(a not in starts and a not in wide and left_of[a] & starts for a in left_of):
         # a name that starts a line right after the leader's text is in the lead column, the others are right of it
         lead = sorted(starts, key=lambda i: min(found[i].lines))
         lead += _continuing(found, lead, grid)

@@ -63,7 +63,7 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
         rows = _deadline_rows(body)
     for r in rows:
         r.section = next((name for at, name in reversed(sections) if at <= r.anchor), None)
-    spans = _spans(rows, body, breaks, vocabulary.index)
+    spans = _spans(rows, body, breaks, vocabulary.index, {line.number for line in lines if line.blank})
     head = " ".join(line.key for line in lines[:16])
     has_output = bool(re.search(r"\bsan\b|dau ?ra", head))
     has_leader = bool(re.search(r"\bchi dao\b", head))
@@ -277,7 +277,12 @@ def _deadline_rows(body: list[Line]) -> list[Row]:
     return rows
 
 
-def _spans(rows: list[Row], body: list[Line], breaks: set[int], index) -> list[tuple[int, int]]:
+def _blank_run(body: list[Line], i: int, blanks: set[int]) -> int:
+    """How many blank source lines stand between body[i] and the next kept line."""
+    return sum(1 for n in range(body[i].number + 1, body[i + 1].number) if n in blanks) if i + 1 < len(body) else 0
+
+
+def _spans(rows: list[Row], body: list[Line], breaks: set[int], index, blanks: set[int]) -> list[tuple[int, int]]:
     """Line ranges of the rows: an interleaved row is centred on its anchor, a block row starts at it, a
     closing row ends at it."""
     spans: list[tuple[int, int]] = []
@@ -290,7 +295,9 @@ def _spans(rows: list[Row], body: list[Line], breaks: set[int], index) -> list[t
             end = next((i + 1 for i in range(r.anchor, nxt.anchor) if _deadline_line(body[i])), (r.anchor + nxt.anchor + 1) // 2)
             bounds.append(end)
         else:
-            bounds.append((r.anchor + nxt.anchor + 1) // 2)
+            gaps = [i + 1 for i in range(r.anchor, nxt.anchor) if _blank_run(body, i, blanks) >= 3]
+            # a run of blank lines between two rows' anchors is where one ends and the next begins
+            bounds.append(gaps[0] if len(gaps) == 1 else (r.anchor + nxt.anchor + 1) // 2)
     bounds.append(len(body))
     for k, r in enumerate(placed):
         if not r.closing:

@@ -291,10 +291,11 @@ def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) ->
         if score < (MIN_SCORE if len(name) < 7 else 0.68):
             continue
         stem = _definite_stem(index, key)
-        if stem is not None:
+        kept = [c for c in cells if c.word not in ("lien", "quan") or c == cells[0]]
+        if stem is not None and len(kept) >= 0.8 * (len(name) - 2):
             # the lead column names a body, never "… liên quan": those two words stand in the coordinating
             # cell beside it ("vi, dia lién quan" = lead "vị, địa" + coordinating "liên quan")
-            entry, cells = stem, tuple(c for c in cells if c.word not in ("lien", "quan") or c == cells[0])
+            entry, cells = stem, tuple(kept)
             name = name[:-2]
         else:
             words_of[len(candidates)] = name
@@ -336,12 +337,18 @@ def _ref(index: NameIndex, key: str) -> str:
     return ref if kind == "unit" else ""
 
 
-def columns(found: list[Found], grid: list[list[Cell]], ends: frozenset[str] = frozenset()) -> tuple[list[Found], list[Found], bool]:
+def columns(found: list[Found], grid: list[list[Cell]], ends: frozenset[str] = frozenset(),
+            _bodies_only: bool = False) -> tuple[list[Found], list[Found], bool]:
     """Split names into the lead column and the columns right of it; the flag says the split is sure.
     `ends`: last words of registry names — a name written right after one goes on a cell, it does not start one."""
     vague = [f for f in found if f.entry.kind == "vague"]
-    if vague and len(vague) < len(found):
-        # the lead column names bodies; "các đơn vị liên quan" and the like are for coordinating
+    if vague and len(vague) < len(found) and not _bodies_only:
+        # the lead column names bodies; "các đơn vị liên quan" and the like are for coordinating (they still
+        # tell which names stand left of them)
+        lead, others, sure = columns(found, grid, ends, _bodies_only=True)
+        bodies = [f for f in lead if f.entry.kind != "vague"]
+        if bodies:
+            return bodies, others + [f for f in lead if f.entry.kind == "vague"], sure
         lead, others, sure = columns([f for f in found if f.entry.kind != "vague"], grid, ends)
         return lead, others + vague, sure
     if len(found) <= 1:

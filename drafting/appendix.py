@@ -7,16 +7,17 @@ is flagged; what cannot be read is left empty.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
-from drafting.cells import start_before, task_from_paragraphs
+from drafting.cells import block_task, start_before, task_from_paragraphs
 from drafting.deadline_text import in_cell
 from drafting.grid import Found as GridFound
-from drafting.grid import columns, names_in, tails
-from drafting.names import names_from, tokenize
+from drafting.grid import columns, names_in
 from drafting.normalise import Line, join, looks_ocr, ocr_key, roman
 from drafting.review import TaskDraft, found, missing
+from drafting.tails import tails
 
 _HEADER_WORDS = {"stt", "ten", "nhiem", "vu", "noi", "dung", "chu", "cha", "chi", "tri", "dao", "don", "vi", "donvi",
                  "donviphoi", "phoi", "phdi", "hop", "thoi", "gian", "thuc", "thue", "hien", "hoan", "thanh", "san",
@@ -53,7 +54,7 @@ def find_appendix(lines: list[Line]) -> int | None:
 def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
     lines, roles = _unpipe(lines)
     roles = roles or _block_roles(lines)
-    breaks = {b.number for a, b in zip(lines, lines[1:], strict=False) if a.blank and not b.blank}
+    breaks = {b.number for a, b in itertools.pairwise(lines) if a.blank and not b.blank}
     body = _without_headers(lines)
     body, sections = _sections(body)
     rows = _stt_rows(body)
@@ -70,7 +71,7 @@ def tasks_from_table(lines: list[Line], *, vocabulary) -> list[TaskDraft]:
     out = []
     for row, (a, b) in zip(rows, spans, strict=True):
         if row.block and roles:
-            out.append(_block_task(row, body[max(a, row.anchor):b], breaks, roles, vocabulary))
+            out.append(block_task(row, body[max(a, row.anchor):b], breaks, roles, vocabulary))
         elif (row.block or row.closing) and b > a:
             out.append(_paragraph_task(row, body[a:b], breaks, vocabulary, by_number))
         else:
@@ -122,59 +123,6 @@ def _block_roles(lines: list[Line]) -> list[str]:
         elif roles and role is None and not _header_only(line):
             break
     return roles if "lead" in roles and "deadline" in roles else []
-
-
-def _block_task(row: Row, lines: list[Line], breaks: set[int], roles: list[str], vocabulary) -> TaskDraft:
-    """A row laid out cell after cell: paragraphs in the header's column order."""
-    paragraphs: list[list[Line]] = []
-    for line in lines[1:]:
-        if not paragraphs or line.number in breaks:
-            paragraphs.append([])
-        paragraphs[-1].append(line)
-    cols = [r for r in roles if r != "stt"]
-    ref, first, last = str(row.number), lines[0].number, lines[-1].number
-    problems = [] if len(paragraphs) == len(cols) else [f"dòng có {len(paragraphs)} ô, bảng có {len(cols)} cột: cần kiểm tra"]
-    cells = dict(zip(cols, paragraphs, strict=False))
-    if len(paragraphs) == len(cols) - 1 and "coordinating" in cols:  # an empty coordinating cell leaves no paragraph
-        rest = [c for c in cols if c != "coordinating"]
-        cells, problems = dict(zip(rest, paragraphs, strict=False)), []
-    text = {k: join(v).text for k, v in cells.items()}
-    ocr = looks_ocr(" ".join(text.values()))
-    lead = _cell_names(text.get("lead"), cells.get("lead"), vocabulary, "chủ trì")
-    coordinating = _cell_names(text.get("coordinating"), cells.get("coordinating"), vocabulary, "phối hợp")
-    deadline = _cell_deadline(text.get("deadline"), cells.get("deadline"), ocr)
-    task = TaskDraft(ref=found(ref, 1.0, first), content=found(text.get("content"), 0.5 if ocr else 1.0, first,
-                     "chữ đọc từ bản quét (mất dấu)" if ocr else ""), lead=lead, coordinating=coordinating,
-                     deadline=deadline, lines=(first, last), section=row.section, problems=problems)
-    if text.get("output"):
-        task.output = found(text["output"], 0.5 if ocr else 1.0, cells["output"][0].number)
-    return task
-
-
-def _cell_names(text: str | None, cell: list[Line] | None, vocabulary, role: str):
-    if not text:
-        return missing(f"ô {role} để trống") if role == "chủ trì" else found([], 1.0, None)
-    from drafting.items import _as_found  # one rule for how sure a list of names is
-
-    tokens = tokenize(text)
-    hits, end = names_from(vocabulary.index, text, tokens, 0)
-    rest = [t for t in tokens[end:] if t.word]
-    result = _as_found(hits, cell[0].number, role)
-    if rest:
-        return found(result.value, min(result.confidence, 0.5), cell[0].number,
-                     f"không đọc hết ô “{text}”" + (f"; {result.note}" if result.note else ""))
-    return result
-
-
-def _cell_deadline(text: str | None, cell: list[Line] | None, ocr: bool):
-    if not text:
-        return missing("ô thời hạn để trống")
-    if not ocr:
-        return found(text.strip(" ."), 1.0, cell[0].number)
-    hits = in_cell(text)
-    if len(hits) != 1:
-        return found(None, 0.0, cell[0].number, f"không đọc được thời hạn “{text}”")
-    return found(hits[0].written, 0.7 if hits[0].mended else 0.9, cell[0].number, "sửa từ bản quét" if hits[0].mended else "")
 
 
 def _without_headers(lines: list[Line]) -> list[Line]:
@@ -288,7 +236,7 @@ def _spans(rows: list[Row], body: list[Line], breaks: set[int], index, blanks: s
     spans: list[tuple[int, int]] = []
     placed = [r for r in rows if r.anchor >= 0]
     bounds: list[int] = [0]
-    for r, nxt in zip(placed, placed[1:], strict=False):
+    for r, nxt in itertools.pairwise(placed):
         if nxt.block:
             bounds.append(nxt.anchor)
         elif r.block:

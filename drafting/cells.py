@@ -12,7 +12,7 @@ import re
 
 from drafting.deadline_text import in_cell
 from drafting.names import NameIndex, names_from, tokenize
-from drafting.normalise import Line, join
+from drafting.normalise import Line, join, looks_ocr
 from drafting.review import Found, TaskDraft, found, missing
 
 _OUTPUT = frozenset({"van", "ban", "bao", "cao", "ke", "hoach", "phan", "mem", "quyet", "dinh", "he", "thong", "tin",
@@ -107,3 +107,56 @@ def _deadline(cells: list[list[Line]]) -> Found:
         return found(None, 0.0, cells[0][0].number, f"không đọc được thời hạn “{join(cells[0]).text}”")
     return found(hits[0].written, 0.7 if hits[0].mended else 0.95, cells[0][0].number,
                  "sửa từ bản quét" if hits[0].mended else "")
+
+
+def block_task(row, lines: list[Line], breaks: set[int], roles: list[str], vocabulary) -> TaskDraft:
+    """A row laid out cell after cell: paragraphs in the header's column order (`row`: an appendix Row)."""
+    paragraphs: list[list[Line]] = []
+    for line in lines[1:]:
+        if not paragraphs or line.number in breaks:
+            paragraphs.append([])
+        paragraphs[-1].append(line)
+    cols = [r for r in roles if r != "stt"]
+    ref, first, last = str(row.number), lines[0].number, lines[-1].number
+    problems = [] if len(paragraphs) == len(cols) else [f"dòng có {len(paragraphs)} ô, bảng có {len(cols)} cột: cần kiểm tra"]
+    cells = dict(zip(cols, paragraphs, strict=False))
+    if len(paragraphs) == len(cols) - 1 and "coordinating" in cols:  # an empty coordinating cell leaves no paragraph
+        rest = [c for c in cols if c != "coordinating"]
+        cells, problems = dict(zip(rest, paragraphs, strict=False)), []
+    text = {k: join(v).text for k, v in cells.items()}
+    ocr = looks_ocr(" ".join(text.values()))
+    lead = cell_names(text.get("lead"), cells.get("lead"), vocabulary, "chủ trì")
+    coordinating = cell_names(text.get("coordinating"), cells.get("coordinating"), vocabulary, "phối hợp")
+    deadline = cell_deadline(text.get("deadline"), cells.get("deadline"), ocr)
+    task = TaskDraft(ref=found(ref, 1.0, first), content=found(text.get("content"), 0.5 if ocr else 1.0, first,
+                     "chữ đọc từ bản quét (mất dấu)" if ocr else ""), lead=lead, coordinating=coordinating,
+                     deadline=deadline, lines=(first, last), section=row.section, problems=problems)
+    if text.get("output"):
+        task.output = found(text["output"], 0.5 if ocr else 1.0, cells["output"][0].number)
+    return task
+
+
+def cell_names(text: str | None, cell: list[Line] | None, vocabulary, role: str):
+    if not text:
+        return missing(f"ô {role} để trống") if role == "chủ trì" else found([], 1.0, None)
+    from drafting.items import _as_found  # one rule for how sure a list of names is
+
+    tokens = tokenize(text)
+    hits, end = names_from(vocabulary.index, text, tokens, 0)
+    rest = [t for t in tokens[end:] if t.word]
+    result = _as_found(hits, cell[0].number, role)
+    if rest:
+        return found(result.value, min(result.confidence, 0.5), cell[0].number,
+                     f"không đọc hết ô “{text}”" + (f"; {result.note}" if result.note else ""))
+    return result
+
+
+def cell_deadline(text: str | None, cell: list[Line] | None, ocr: bool):
+    if not text:
+        return missing("ô thời hạn để trống")
+    if not ocr:
+        return found(text.strip(" ."), 1.0, cell[0].number)
+    hits = in_cell(text)
+    if len(hits) != 1:
+        return found(None, 0.0, cell[0].number, f"không đọc được thời hạn “{text}”")
+    return found(hits[0].written, 0.7 if hits[0].mended else 0.9, cell[0].number, "sửa từ bản quét" if hits[0].mended else "")

@@ -71,8 +71,8 @@ def review_markdown(draft: Draft) -> str:
     """The review list for an operator: the tasks to look at first, then every field with its line."""
     check = draft.tasks_to_check()
     lines = [f"# Bản nháp văn bản từ {draft.source}", "",
-             f"- **Số:** {draft.header.number.value or 'chưa có (dự thảo)'} · **Loại:** {draft.header.kind.value or '—'}"
-             f" · **Nhiệm vụ:** {len(draft.tasks)} · **Cần kiểm tra:** {len(check)}", ""]
+             (f"- **Số:** {draft.header.number.value or 'chưa có (dự thảo)'} · **Loại:** {draft.header.kind.value or '—'}"
+              f" · **Nhiệm vụ:** {len(draft.tasks)} · **Cần kiểm tra:** {len(check)}"), ""]
     lines += [f"- {n}" for n in draft.notes]
     if check:
         lines += ["", "## Nhiệm vụ cần người vận hành kiểm tra", "", "| Mục | Dòng | Lý do |", "|---|---|---|"]

@@ -80,6 +80,9 @@ def task_from_paragraphs(ref: str, lines: list[Line], breaks: set[int], index: N
         elif set(re.findall(r"[a-z]+", key)) <= _OUTPUT and output is None and content:
             output = para
         else:
+            if content and len(text.split()) <= 10:
+                # a short paragraph after the content is a cell: one not read as names may be the lead
+                problems = [*problems, f"ô không đọc được: “{text}”"]
             content.append(text)
     problems = list(problems)
     if not units:

@@ -88,6 +88,15 @@ def test_new_letters_ocr_damaged_are_right_or_flagged(path, seed):
     assert not_canonical(draft.directive(), REGISTRY) == []  # registry spellings, never the OCR's
 
 
+def test_a_cell_not_read_as_names_keeps_its_row_flagged():
+    """Heavy damage ("Sở Văn hóa, Thể thao vé Du lịch") and a header lost: the cells are told by their text, and
+    the one that is not names leaves the row to the operator instead of making the next cell the lead."""
+    path = LETTERS / "L02_ke_hoach_binh_dan_hoc_vu_so.yaml"
+    draft, result = _score(damage(source_of(path).read_text(encoding="utf-8"), 6, 1.0), load(path))
+    assert result.silent == [], result.misses
+    assert draft.tasks[0].check and any("ô không đọc được" in p for p in draft.tasks[0].problems)
+
+
 def test_nothing_invented_for_what_the_text_lacks():
     draft = draft_letter(text="KẾ HOẠCH\nvề việc thử\n\n1. Giao Sở Tài chính chủ trì rà soát kinh phí.\n")
     got = draft.directive()

@@ -94,7 +94,7 @@ def _too_wide(cells: tuple[Cell, ...], short_lines: set[int]) -> bool:
 def names_in(grid: list[list[Cell]], index: NameIndex, short_lines: set[int]) -> list[Found]:
     """The registry names read in a row's tails, none sharing a word, longest and surest first."""
     candidates: list[Found] = []
-    words_of: dict[int, list[str]] = {}  # id(found) → the name's words, to read it again around taken cells
+    words_of: dict[int, list[str]] = {}  # candidate index → the name's words, to read it again around taken cells
     present = {c.word for row in grid for c in row}
     for key, entry in index.keys.items():
         if entry.kind == "unit" and index.registry.units.get(_ref(index, key)) is not None and \

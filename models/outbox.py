@@ -53,12 +53,14 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
     pick = select(OUTBOX.c.id).where(claimable).order_by(OUTBOX.c.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    session.execute(
+    ids = session.execute(
         update(OUTBOX).where(OUTBOX.c.id.in_(pick.scalar_subquery()), claimable)
         .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=utc(now + lease),
                 attempts=OUTBOX.c.attempts + 1)
-    )
-    return token, list(session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)).all())
+        .returning(OUTBOX.c.id)
+    ).scalars().all()
+    # read back by key: `claimed_by` has no index, and the outbox keeps every message ever sent
+    return token, list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()) if ids else []
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -32,13 +33,26 @@ class CountingSmtp:
 
     def __init__(self, *, keep: bool = False) -> None:
         self.messages, self.keys, self.kept = 0, set(), [] if keep else None  # kept: each message, for tests
-        self.loop = asyncio.new_event_loop()
-        server = self.loop.run_until_complete(self.loop.create_server(lambda: _Session(self), "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
 
     def start(self) -> CountingSmtp:
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        """Serve from a thread of its own, with its own event loop (the caller's thread may be running one)."""
+        serving = threading.Event()
+
+        def serve() -> None:
+            self._loop.run_until_complete(self._loop.create_server(lambda: _Session(self), sock=self._socket))
+            serving.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=serve, daemon=True).start()
+        serving.wait()
         return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._socket.close()
 
     def arrived(self, content: bytes) -> None:
         headers = content[:content.find(b"\r\n\r\n")]

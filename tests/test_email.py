@@ -81,7 +81,10 @@ def test_an_email_arrives_at_aiosmtpd_as_correct_mime_in_vietnamese(pipelining):
 def test_an_email_sent_as_one_bdat_arrives_the_same():
     sink = CountingSmtp(keep=True).start()
     message = rendered()
-    assert send(mail_url(sink.port), message, "khoa-bdat").status == "sent"
+    try:
+        assert send(mail_url(sink.port), message, "khoa-bdat").status == "sent"
+    finally:
+        sink.stop()
     [raw] = sink.kept
     check(raw, message, "khoa-bdat")
     assert sink.keys == {"khoa-bdat"}
@@ -174,10 +177,14 @@ def test_the_bench_sink_speaks_smtp_to_the_standard_client():
     import smtplib
 
     sink = CountingSmtp(keep=True).start()
-    with smtplib.SMTP("127.0.0.1", sink.port) as client:
-        client.ehlo()
-        assert client.has_extn("pipelining") and client.has_extn("chunking")
-        client.sendmail("a@haiphong.gov.vn", ["b@haiphong.gov.vn"], f"{KEY_HEADER}: k1\r\n\r\n.dòng\r\n".encode())
-        assert client.docmd("DATA")[0] == 503  # no transaction open
+    try:
+        with smtplib.SMTP("127.0.0.1", sink.port) as client:
+            client.ehlo()
+            assert client.has_extn("pipelining") and client.has_extn("chunking")
+            client.sendmail("a@haiphong.gov.vn", ["b@haiphong.gov.vn"],
+                            f"{KEY_HEADER}: k1\r\n\r\n.dòng\r\n".encode())
+            assert client.docmd("DATA")[0] == 503  # no transaction open
+    finally:
+        sink.stop()
     assert sink.kept == [f"{KEY_HEADER}: k1\r\n\r\n.dòng\r\n".encode()] and sink.keys == {"k1"}
 

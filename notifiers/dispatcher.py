@@ -20,7 +20,7 @@ from domain.workdays import WorkCalendar
 from models.crud import create_event
 from models.db import session_scope
 from models.messaging import OutboxMessage, OutboxStatus
-from models.outbox import Settled, claim_outbox, settle_outbox
+from models.outbox import Settled, claim_outbox, claimed_outbox, settle_outbox
 from notifiers import pooling
 from notifiers.channels import deliver, destination
 from notifiers.delivery import Outcome, SendContext
@@ -79,10 +79,13 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
             return None
         batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - claimed)
         with session_scope(url) as session:
-            token, rows = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
-                                       worker=worker, shard=shard)
-        claimed += len(rows)
-        return (token, rows) if rows else None
+            token, ids = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
+                                      worker=worker, shard=shard)
+        if not ids:
+            return None
+        claimed += len(ids)
+        with session_scope(url) as session:
+            return token, claimed_outbox(session=session, ids=ids)
 
     stop = threading.Event()  # set on a failure: the batch under way starts no further message
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-batch") as batches:

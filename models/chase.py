@@ -93,19 +93,20 @@ def due_assignments(*, session: Session, as_of: datetime, policies: dict[str, Re
                     assignment_ids: list[uuid.UUID] | None = None) -> tuple[list[Tracked], dict[str, ItemFacts]]:
     """Open assignments of issued directives whose next action has come (or those named), with what their
     messages say."""
-    # recurring tasks: the last period a (not returned) report covers
+    # recurring tasks: the last period a (not returned) report covers; looked up per due row through the
+    # report's assignment index (a grouped subquery would read every report the city ever received)
     R = Report.__table__
-    reported = (select(R.c.assignment_id, func.max(R.c.period_end).label("until"))
-                .where(R.c.period_end.is_not(None), R.c.review_status != ReviewStatus.RETURNED)
-                .group_by(R.c.assignment_id).subquery())
+    reported = (select(func.max(R.c.period_end))
+                .where(R.c.assignment_id == A.c.id, R.c.period_end.is_not(None),
+                       R.c.review_status != ReviewStatus.RETURNED)
+                .correlate(A).scalar_subquery())
     query = (
         select(A.c.id, A.c.role, A.c.due, A.c.planned_until, T.c.ref, T.c.content, T.c.deadline_written,
                T.c.deadline_kind, T.c.due.label("written_due"), T.c.period, T.c.leader_in_charge_id,
                D.c.id.label("directive_id"), D.c.number, D.c.issuer, D.c.issued_at, D.c.reminder_policy,
                D.c.leader_in_charge_id.label("directive_leader"), D.c.status.label("directive_status"),
-               U.c.ref.label("unit_ref"), U.c.name.label("unit"), reported.c.until.label("reported_until"))
-        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id)
-                     .outerjoin(reported, reported.c.assignment_id == A.c.id))
+               U.c.ref.label("unit_ref"), U.c.name.label("unit"), reported.label("reported_until"))
+        .select_from(A.join(T, A.c.task_id == T.c.id).join(D, T.c.directive_id == D.c.id).join(U, A.c.unit_id == U.c.id))
         .where(A.c.status == AssignmentStatus.OPEN)
     )
     if assignment_ids is None:

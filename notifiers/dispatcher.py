@@ -1,7 +1,9 @@
 """The dispatcher: claim due outbox rows, send them with bounded concurrency, record every attempt.
 
 A row is claimed (committed) before it is sent and settled after, so a crash between the two leaves it
-claimed: once the lease runs out another dispatcher sends it again, under the same idempotency key.
+claimed: once the lease runs out another dispatcher sends it again, under the same idempotency key. Claim and
+settle wait out another writer's SQLite lock (models/db.transaction); a settle that still cannot be written
+leaves its batch claimed, to be sent again after the lease like a crash's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from config.settings import Settings
 from domain.policy import ReminderPolicy, in_office_hours, send_window
 from domain.workdays import WorkCalendar
 from models.crud import create_event
-from models.db import session_scope
+from models.db import transaction
 from models.messaging import OutboxMessage, OutboxStatus
 from models.outbox import Settled, claim_outbox, settle_outbox
 from notifiers import pooling
@@ -64,18 +66,20 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
     """Claim, send, settle; batch after batch. The senders' threads (and their open connections) last the run."""
     while limit is None or result.attempted < limit:
         batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - result.attempted)
-        with session_scope(url) as session:
-            token, rows = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
-                                       worker=worker, shard=shard)
+        token, rows = transaction(url, lambda session, batch=batch: claim_outbox(
+            session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard))
         if not rows:
             break
         outcomes = _run(_send_all(rows, tokens, settings, senders))
         settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar, policy=policy)
                    for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
-        with session_scope(url) as session:
+
+        def settle(session, token=token, settled=settled):
             settle_outbox(session=session, token=token, results=settled, now=now)
             create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
                          data=dict(Counter(s.status for s in settled)))
+
+        transaction(url, settle)
         _tally(result, rows, settled)
 
 

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -24,17 +23,16 @@ from domain.policy import TZ
 
 def chase(args: dict) -> dict:
     """The daily chase (flows/chase_deadlines.py): plan everything due at `as_of` in one transaction, then send;
-    with `notices` (or a `directive`), only the assignment notices due (flows/assign_directive.py)."""
+    with `notices`, only the assignment notices due (flows/assign_directive.py)."""
     from models.chase import plan_chase
     from models.db import transaction
     from models.env import planning_of
 
     env, as_of = _env(args)
     planning = planning_of(env)
-    directive = uuid.UUID(args["directive"]) if args.get("directive") else None
     plan = transaction(env.url, lambda session: plan_chase(
-        session=session, as_of=as_of, planning=planning, actor=args["worker"], directive_id=directive,
-        unnotified_only=directive is not None or bool(args.get("notices"))))
+        session=session, as_of=as_of, planning=planning, actor=args["worker"],
+        unnotified_only=bool(args.get("notices"))))
     out = {"planned": len(plan.messages) - plan.duplicates, "looked_at": plan.looked_at}
     if args.get("dispatch", True):
         out |= dispatch(args)
@@ -85,7 +83,7 @@ def issue(args: dict) -> dict:
 
 def reports(args: dict) -> dict:
     """Units report their work done, the office accepts it (`share` of the open lead assignments due within
-    two days or late), all in one transaction: the decisions and the notices that say them."""
+    two days or late, `most` a day), all in one transaction: the decisions and the notices that say them."""
     from datetime import timedelta
     from random import Random
 
@@ -106,7 +104,7 @@ def reports(args: dict) -> dict:
         due = session.exec(select(Assignment.id).join(Task, Assignment.task_id == Task.id).where(
             Assignment.status == AssignmentStatus.OPEN, Assignment.role == "lead", Task.deadline_kind == "date",
             Assignment.due <= as_of.date() + timedelta(days=2)).order_by(Assignment.id)).all()
-        chosen = [a for a in due if rng.random() < args["share"]]
+        chosen = [a for a in due if rng.random() < args["share"]][:args.get("most")]
         for assignment_id in chosen:
             done = find_work(session=session, assignment_id=assignment_id)
             report = submit_report(session=session, work=done, form=form, evidence=[], source="soak",

@@ -197,6 +197,24 @@ def _dispatch_in_processes(env, as_of, processes: int) -> tuple[float, int]:
     return max(end for _, end, _ in done) - min(start for start, _, _ in done), sum(n for _, _, n in done)
 
 
+def import_appendix(args: dict) -> dict:
+    """`dondoc import` of a generated appendix to all communes into a fresh database: read, validate, expand,
+    insert, commit (the migrations of the fresh database are not timed)."""
+    from pathlib import Path
+
+    from bench.appendix import write_appendix
+    from intake.service import import_directive, load_plan
+
+    with _database(args, fresh=True) as (state, url):
+        path = write_appendix(Path(state), args["rows"])
+        env, as_of = _env(state, url)
+        started, cpu = time.perf_counter(), time.process_time()
+        plan, source = load_plan(env=env, path=path)
+        result = import_directive(env=env, plan=plan, source=source, actor="bench", now=as_of)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, "assignments": result.assignments, "tasks": len(plan.tasks)}
+
+
 def main() -> None:
     what, args = sys.argv[1], json.loads(sys.argv[2])
     out = globals()[what](args)

@@ -2,9 +2,14 @@
 
 Directives of 3–60 tasks; a task goes to one department, a few units, or all 114 communes (coordinating units
 sometimes); deadlines spread over the year and moved off holidays by the real calendar; a share of the work
-already closed. The chase state is set as a daily chase would have left it on the eve of `as_of`, and exactly
-`due` assignments, in whole tasks as deadlines fall, have their next action at or before `as_of` (the rest
-later), so that a benchmark controls what is open and what is due independently.
+already closed (a fifth of it late). The chase state is set as a daily chase would have left it on the eve of
+`as_of`, and exactly `due` assignments, in whole tasks as deadlines fall, have their next action at or before
+`as_of` (the rest later), so that a benchmark controls what is open and what is due independently.
+
+Units report as real ones do: each has its own diligence, most open work has an update this month (more so
+near or past its deadline), some also an earlier one, a few were returned; closed work ends with an accepted
+completion report. Reports come from their own random stream: the directives, tasks and assignments of a
+seed are the same with or without them.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from domain.text import name_key
 from models.db import engine_for, session_scope
 from models.directives import Assignment, Directive, Task
 from models.env import prepare
+from models.reporting import Report
 from models.units import Person, Unit
+
+GENERATION = 2  # bump when what a seed makes changes: it names the data folder, so stale data is never reused
 
 CONTENTS = [
     "Rà soát, cập nhật số liệu chuyển đổi số của đơn vị và báo cáo kết quả về Sở Khoa học và Công nghệ.",
@@ -56,7 +64,9 @@ def generate(url: str, shape: Shape) -> dict:
         people = [_person(session, name) for name in LEADERS]
     communes = [u.ref for u in registry.units.values() if u.kind == "commune"]
     departments = [u.ref for u in registry.units.values() if u.kind == "department"]
-    made = {"directives": 0, "tasks": 0, "open": 0, "due": 0, "closed": 0}
+    made = {"directives": 0, "tasks": 0, "open": 0, "due": 0, "closed": 0, "reports": 0}
+    reporting = random.Random(f"{shape.seed}-reports")
+    diligence = {ref: reporting.uniform(0.55, 1.0) for ref in sorted(units)}
     engine = engine_for(url)
     due_left, open_left = shape.due, shape.open
     while open_left > 0:
@@ -76,10 +86,16 @@ def generate(url: str, shape: Shape) -> dict:
             open_left -= 1
             made["open"] += 1
             made["due"] += is_due
+        refs = {uid: ref for ref, uid in units.items()}
+        reports = [r for a in assignments for r in _reports(a, directive["issued_on"], shape, reporting,
+                                                           diligence[refs[a["unit_id"]]])]
         with engine.begin() as connection:
             connection.execute(insert(Directive.__table__), [directive])
             connection.execute(insert(Task.__table__), tasks)
             connection.execute(insert(Assignment.__table__), assignments)
+            if reports:
+                connection.execute(insert(Report.__table__), reports)
+        made["reports"] += len(reports)
         made["directives"] += 1
         made["tasks"] += len(tasks)
     return made
@@ -162,4 +178,40 @@ def _utc(moment: datetime) -> datetime:
     return datetime.fromtimestamp(moment.timestamp(), tz=timezone.utc)
 
 
+def _reports(row: dict, issued_on, shape: Shape, rng, diligence: float) -> list[dict]:
+    """What a unit of this `diligence` has sent on one assignment by the eve of `as_of` (closing it late, sometimes)."""
+    today = shape.as_of.date()
+    month = today.replace(day=1)
+    reports = []
+    if row["status"] == "done":
+        if rng.random() < 0.2:  # finished late: closed some days after the deadline, before today
+            late = min(row["due"] + timedelta(days=rng.randint(1, 20)), today - timedelta(days=1))
+            row["closed_at"] = _utc(datetime.combine(late, time(10)))
+        closed_on = pendulum.instance(row["closed_at"]).in_timezone(TZ).date()
+        if rng.random() < 0.5 and (closed_on - issued_on).days > 6:
+            reports.append(_report(row, _day_between(rng, issued_on, closed_on), rng.randint(20, 80), "accepted"))
+        reports.append(_report(row, closed_on, 100, "accepted", done=True))
+        return reports
+    if rng.random() < 0.35 * diligence and (month - issued_on).days > 6:
+        reports.append(_report(row, _day_between(rng, issued_on, month - timedelta(days=1)), rng.randint(10, 60),
+                               "accepted"))
+    near = row["due"] <= today + timedelta(days=30)
+    if rng.random() < diligence * (1.0 if near else 0.85) and today > max(month, issued_on):
+        review = rng.choices(["submitted", "accepted", "returned"], [60, 37, 3])[0]
+        reports.append(_report(row, _day_between(rng, max(month, issued_on), today - timedelta(days=1)),
+                               rng.randint(20, 95), review))
+    return reports
 
+
+def _day_between(rng, first, last):
+    return first + timedelta(days=rng.randint(0, max((last - first).days, 0)))
+
+
+def _report(row: dict, day, progress: int, review: str, done: bool = False) -> dict:
+    at = _utc(datetime.combine(day, time(15, 30)))
+    return {"id": uuid.uuid4(), "assignment_id": row["id"], "submitted_at": at, "progress": progress,
+            "done_text": "Đã hoàn thành nhiệm vụ." if done else "Đang triển khai theo kế hoạch.", "difficulties": "",
+            "proposals": "", "evidence": [], "claims_completion": done, "review_status": review,
+            "reviewed_at": at + timedelta(hours=18) if review != "submitted" else None,
+            "reviewer": "Văn phòng" if review != "submitted" else None, "review_reason": None, "source": "web",
+            "period_end": None, "submitted_by": ""}

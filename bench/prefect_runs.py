@@ -78,35 +78,41 @@ def empty_chase(runs: int = 4) -> dict:
     return {"seconds": min(times[1:]), "first_seconds": times[0]}
 
 
-def naive_dispatch(as_of: datetime) -> int:
-    """The design dondoc avoids: every outbox row its own Prefect task run (send, then settle)."""
+def naive_dispatch(as_of: datetime):
+    """The design dondoc avoids: every outbox row its own Prefect task run, which claims it, sends it through the
+    same channel code and records it sent (the task options a first design would use: Prefect's defaults)."""
     from prefect import flow, task
-    from prefect.cache_policies import NO_CACHE
+    from sqlmodel import select, update
 
     from models.db import session_scope
     from models.env import prepare
     from models.messaging import OutboxMessage, OutboxStatus
     from notifiers.channels import deliver
     from notifiers.delivery import SendContext
-    from sqlmodel import select, update
 
-    @task(name="send-one-message", cache_policy=NO_CACHE)
-    def send_one(url: str, row: OutboxMessage) -> bool:
+    @task(name="send-one-message")
+    def send_one(url: str, row_id) -> bool:
+        with session_scope(url) as session:
+            claimed = session.execute(update(OutboxMessage).where(
+                OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING).values(
+                status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)).rowcount
+            row = session.get(OutboxMessage, row_id)
+            session.expunge(row)
+        if not claimed:
+            return False
         outcome, _ = deliver(row.target, row.channel, row.payload, key=row.idempotency_key,
-                             context=SendContext(row.idempotency_key, tokens=None))
-        if outcome.status == "sent":
-            with session_scope(url) as session:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                .values(status=OutboxStatus.SENT, sent_at=as_of))
+                             context=SendContext(row.idempotency_key))
+        with session_scope(url) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+                status=OutboxStatus.SENT if outcome.status == "sent" else OutboxStatus.FAILED, sent_at=as_of))
         return outcome.status == "sent"
 
     @flow(name="naive_dispatch")
     def naive() -> int:
         env = prepare(now=as_of, actor="bench")
         with session_scope(env.url) as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
-            session.expunge_all()
-        return sum(send_one(env.url, row) for row in rows)
+            ids = session.exec(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+        return sum(send_one(env.url, row_id) for row_id in ids)
 
     return naive(return_state=True)
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import postgres
-from bench.generate import Shape, generate
+from bench.generate import GENERATION, Shape, generate
 from bench.postgres import pg_bin, postgres_server
 from models.db import engine_for
 
 FULL = {"chase": (1_000_000, 50_000), "small": (100_000, 5_000), "large": (1_000_000, 5_000), "messages": 3000,
-        "naive": 1000}
-QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200, "naive": 50}
+        "naive": 1000, "appendix": 1000}
+QUICK = {"chase": (20_000, 1_000), "small": (2_000, 100), "large": (20_000, 100), "messages": 200, "naive": 50,
+         "appendix": 20}
 
 
 @dataclass
@@ -94,13 +95,15 @@ def measure(sizes: dict, db: dict[str, dict]) -> list[Row]:
     runs = _child("prefect", **db["small"], count=sizes["naive"])
     rows += [Row(f"dispatch vs one Prefect task per message ({sizes['naive']})", runs["ratio"], "×", 50,
                  higher_is_better=True, note=f"{runs['naive_seconds']:.1f} s vs {runs['batch_seconds']:.2f} s"),
-             Row(f"empty chase, warm server ({_n(sizes['small'][0])} open)", runs["empty_seconds"], "s", 2),
-             Row("import 1,000-row appendix to all communes", None, "s", 5)]
+             Row(f"empty chase, warm server ({_n(sizes['small'][0])} open)", runs["empty_seconds"], "s", 2)]
+    imported = _child("import_appendix", **fresh, rows=sizes["appendix"])
+    rows.append(Row(f"import {_n(sizes['appendix'])}-row appendix to all communes", imported["seconds"], "s", 5,
+                    note=f"{imported['assignments']:,} assignments, {imported['cpu_seconds']:.2f} s CPU"))
     return rows
 
 
 def database(data: Path, shape: Shape) -> Path:
-    """The generated SQLite database of this shape (made once, then reused)."""
+    """The generated SQLite database of this shape (made once, then reused; a new generation gets a new folder)."""
     folder = data / _name(shape)
     if not (folder / "done").exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -126,7 +129,7 @@ def database_pg(server: str, data: Path, shape: Shape) -> str:
 
 
 def _name(shape: Shape) -> str:
-    return f"open{shape.open}-due{shape.due}-seed{shape.seed}"
+    return f"open{shape.open}-due{shape.due}-seed{shape.seed}-g{GENERATION}"
 
 
 def _child(what: str, **args) -> dict:

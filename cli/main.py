@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cli.app import AsOfOpt, JsonOpt, actor, app
 from cli.output import edge, out, parse_day, parse_moment, print_json
@@ -58,7 +59,7 @@ def import_cmd(
     if result.status == "issued":
         _say_when_notices_go(env, result.directive_id)
     for ref, why in result.held:
-        out.print(f"  [yellow]Chờ người vận hành[/] mục {ref}: {why}")
+        out.print(Text.assemble("  ", ("Chờ người vận hành", "yellow"), f" mục {ref}: {why}"))
 
 
 @app.command("issue")
@@ -197,21 +198,21 @@ def _outbox_table(outbox: dict) -> None:
     out.print(table)
     for u in outbox["undelivered"]:
         what = "không gửi được" if u["status"] == OutboxStatus.DEAD else "lỗi, sẽ gửi lại"
-        out.print(f"  [red]{what}[/] {u['recipient']} qua {CHANNELS.get(u['channel'], u['channel'])} "
-                  f"{u['address']} (ngày {vn_date(u['run_day'])}, {u['attempts']} lần thử): {u['error']}", markup=True)
+        out.print(Text.assemble("  ", (what, "red"), f" {u['recipient']} qua {CHANNELS.get(u['channel'], u['channel'])} "
+                                f"{u['address']} (ngày {vn_date(u['run_day'])}, {u['attempts']} lần thử): {u['error']}"))
 
 
 def _detail_tables(d: dict, with_assignments: bool) -> None:
-    out.print(f"[bold]{d['number'] or 'Dự thảo'}[/] — {d['subject']}")
+    out.print(Text.assemble((d["number"] or "Dự thảo", "bold"), f" — {d['subject']}"))
     out.print(f"{d['issuer']} · ban hành {vn_date(d['issued_on'])} · {d['status']}")
     table = Table(show_lines=True)
     for col in ("Mục", "Nội dung", "Chủ trì", "Thời hạn", "Hạn thực tế", "Tình trạng"):
         table.add_column(col, overflow="fold")
     for t in d["tasks"]:
         lead = t["lead_written"] if len(t["lead_units"]) > 3 else "; ".join(t["lead_units"]) or t["lead_written"]
-        status = ", ".join(f"{k}: {v}" for k, v in t["statuses"].items()) or "—"
+        status = Text(", ".join(f"{k}: {v}" for k, v in t["statuses"].items()) or "—")
         if t["held_reason"]:
-            status += f"\n[yellow]chờ người vận hành: {t['held_reason']}[/]"
+            status.append(f"\nchờ người vận hành: {t['held_reason']}", style="yellow")
         table.add_row(t["ref"], t["content"][:120], lead, t["deadline"]["written"],
                       vn_date(t["deadline"]["effective_due"]), status)
     out.print(table)
@@ -221,7 +222,7 @@ def _detail_tables(d: dict, with_assignments: bool) -> None:
                 out.print(f"  {t['ref']:>6}  {a['role']:<12} {a['unit']:<45} {vn_date(a['due']):>10}  {a['status']}")
 
 
-from cli import doctor, messaging, operations, reporting  # noqa: E402,F401  (their commands are listed after these)
+from cli import backup, doctor, messaging, operations, reporting  # noqa: E402,F401  (their commands are listed after these)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import pendulum
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cli.app import AsOfOpt, JsonOpt, actor, app
 from cli.flowrun import run_flow
@@ -100,10 +101,10 @@ def _print_simulation(sim) -> None:
     if sim.without_contact:
         names = sim.without_contact
         shown = "; ".join(names[:5]) + ("; …" if len(names) > 5 else "")
-        out.print(f"[yellow]{len(names)} nơi nhận chưa có địa chỉ liên hệ[/] (ở đây thấy qua máy chủ HTTP thử; chạy thật "
-                  f"sẽ không đến được họ, xem contacts.yaml): {shown}")
+        out.print(Text.assemble((f"{len(names)} nơi nhận chưa có địa chỉ liên hệ", "yellow"),
+                                f" (ở đây thấy qua máy chủ HTTP thử; chạy thật sẽ không đến được họ, xem contacts.yaml): {shown}"))
     for u in sim.undelivered[:20]:
-        out.print(f"[yellow]Không đến nơi:[/] {u['to']} ({u['channel']}): {u['error'] or u['status']}")
+        out.print(Text.assemble(("Không đến nơi:", "yellow"), f" {u['to']} ({u['channel']}): {u['error'] or u['status']}"))
 
 
 @app.command("zalo-token")

@@ -15,7 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.errors import DondocError
 from domain.policy import TZ
 
-out = Console(highlight=False, soft_wrap=False)
+# No markup on stdout: what it prints (subjects, contents, names, errors) was typed by people, and a "[/]" in it
+# would be read as a Rich tag (and crash). Styles are given as Text instead.
+out = Console(highlight=False, soft_wrap=False, markup=False)
 err = Console(stderr=True, highlight=False)
 if not out.is_terminal:  # piped to a file or a pager: do not squeeze tables into 80 columns
     out.width = 180

@@ -46,7 +46,7 @@ def report_cmd(
     env = prepare(now=now, actor=actor())
     form = validate_report({"progress": progress, "done_text": done, "difficulties": difficulties,
                             "proposals": proposals, "links": link or [], "claims_completion": complete})
-    uploads = [_upload(p) for p in file or []]
+    uploads = [_upload(p, env.settings.max_evidence_bytes) for p in file or []]
     if problems := check_uploads(uploads, max_bytes=env.settings.max_evidence_bytes):
         raise ValidationError("minh chứng", problems)
     with session_scope(env.url) as session:
@@ -61,9 +61,13 @@ def report_cmd(
     out.print(f"Đã ghi báo cáo {progress}% của {work.unit.name}, mục {work.task.ref}{waiting}. Mã: {report.id}")
 
 
-def _upload(path: Path) -> Upload:
+def _upload(path: Path, max_bytes: int) -> Upload:
+    """A file to attach, read up to one byte past the limit: enough to know it is too big (/dev/zero never ends)."""
+    if not path.is_file():
+        raise InputError(f"{path} không phải là tệp" if path.exists() else f"không có tệp {path}")
     try:
-        return Upload(path.name, path.read_bytes())
+        with path.open("rb") as f:
+            return Upload(path.name, f.read(max_bytes + 1))
     except OSError as exc:
         raise InputError(f"không đọc được tệp {path}: {exc.strerror}") from None
 
@@ -79,9 +83,7 @@ def report_import_cmd(
     """Nhập báo cáo Văn phòng đã thu thập vào bảng tính (kiểm tra hết, sai một dòng thì không ghi dòng nào)."""
     now = parse_moment(as_of)
     env = prepare(now=now, actor=actor())
-    if not path.is_file():
-        raise InputError(f"không có tệp {path}")
-    rows = read_report_sheet(path, now=now)
+    rows = read_report_sheet(path, now=now, max_bytes=env.settings.max_import_bytes)
     problems, saved = [], 0
     with session_scope(env.url) as session:
         for row in rows:

@@ -43,7 +43,8 @@ class Settings(LockWaits):
     # Delivery: how hard the dispatcher tries, and where Zalo lives (a local fake in tests).
     dispatch_concurrency: int = Field(default=8, ge=1, le=64, description="Messages in flight at once")
     dispatch_batch: int = Field(default=200, ge=1, description="Rows claimed at a time")
-    dispatch_max_attempts: int = Field(default=6, ge=1, description="Attempts before a message is dead-lettered")
+    dispatch_max_attempts: int = Field(default=10, ge=1, description=(
+        "Attempts before a message is dead-lettered: at the default backoff, retries last about 8 hours"))
     dispatch_backoff_seconds: int = Field(default=60, ge=1, description="First retry delay; doubles each attempt")
     chase_shards: int = Field(default=1, ge=1, le=64, description="Workers the scheduled chase shares its sending with")
     dispatch_lease_seconds: int = Field(default=300, ge=10, description="A claim older than this is taken back")

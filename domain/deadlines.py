@@ -12,11 +12,12 @@ from datetime import date, timedelta
 from typing import Literal
 
 from domain.errors import DeadlineError
-from domain.text import fold, nfc
+from domain.text import fold, nfc, quoted
 from domain.workdays import WorkCalendar
 
 Kind = Literal["date", "ongoing", "recurring", "unresolved"]
 Period = Literal["daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly"]
+MAX_WRITTEN = 300  # characters of a deadline as written (the directive file's limit for short fields)
 
 PERIOD_LABELS: dict[str, str] = {
     "daily": "hằng ngày",
@@ -72,6 +73,8 @@ def parse_deadline(written: str, *, calendar: WorkCalendar, issued_on: date | No
     text = nfc(written or "")
     if not text:
         raise DeadlineError("thời hạn để trống")
+    if len(text) > MAX_WRITTEN:
+        raise DeadlineError(f"thời hạn dài quá {MAX_WRITTEN} ký tự ({len(text)}): {quoted(text)}")
     core = _core(text)
 
     if _DEFERRED.match(core):
@@ -102,7 +105,11 @@ def _due_date(core: str, text: str, issued_on: date | None, calendar: WorkCalend
         if year is None:
             if issued_on is None:
                 raise DeadlineError(f"“{text}” thiếu năm; cần ngày ban hành (--issued) để suy ra năm")
-            year = issued_on.year
+            due = _make_date(issued_on.year, month, day, text)
+            if due < issued_on:  # this year's is already past, next year's is a guess: the writer must say
+                raise DeadlineError(f"“{text}” thiếu năm, và ngày {day}/{month}/{issued_on.year} đã qua khi văn bản "
+                                    f"ban hành ({issued_on.day}/{issued_on.month}/{issued_on.year}): hãy ghi rõ năm")
+            return due
         return _make_date(int(year), month, day, text)
     if m := _MONTH.match(core):
         month, year = int(m[1]), int(m[2])

@@ -18,19 +18,20 @@ from domain.deadlines import Deadline, parse_deadline
 from domain.errors import DeadlineError, Problem, UnknownUnitError, ValidationError, problems_from
 from domain.policy import ReminderPolicy
 from domain.registry import Registry, Resolved
-from domain.text import nfc
+from domain.text import nfc, refuse_controls
 from domain.workdays import WorkCalendar
 
 MAX_TASKS = 5000
 
 
 def _text(value):
-    """Numbers typed where text belongs ("ref: 1") are text; strings are NFC with spaces folded."""
+    """Numbers typed where text belongs ("ref: 1") are text; strings are NFC with spaces folded, and refused when
+    they hold a control character (a YAML "\\x00" escape, text pasted from a binary file)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         return str(value)
-    return nfc(value) if isinstance(value, str) else value
+    return nfc(refuse_controls(value)) if isinstance(value, str) else value
 
 
 def _names(value):
@@ -42,7 +43,9 @@ def _names(value):
 
 Text = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=20000)]
 ShortText = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=300)]
-Names = Annotated[list[Annotated[str, BeforeValidator(_text)]], BeforeValidator(_names)]
+# A blank name in the list is an error, not "no unit"; one spreadsheet cell may name a dozen units.
+Names = Annotated[list[Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=2000)]],
+                  BeforeValidator(_names)]
 
 
 class TaskFile(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.text import quoted
+
 
 class DondocError(Exception):
     """Base of every error dondoc reports to a person."""
@@ -33,7 +35,7 @@ class UnknownUnitError(InputError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name, self.suggestions = name, suggestions
         hint = f" Có phải: {'; '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"không tìm thấy đơn vị “{name}” trong danh mục.{hint}")
+        super().__init__(f"không tìm thấy đơn vị {quoted(name)} trong danh mục.{hint}")
 
 
 class NotFoundError(InputError):
@@ -106,6 +108,10 @@ def _problem(error: dict) -> Problem:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         message = f"giá trị “{error.get('input')}” không hợp lệ; phải là một trong: {expected}"
+    elif kind in ("too_long", "string_too_long") and "max_length" in error.get("ctx", {}):
+        limit = f"{error['ctx']['max_length']:,}".replace(",", ".")  # say the limit: one must know how much to cut
+        many = error["ctx"].get("field_type") in ("List", "Tuple", "Set", "Dict")
+        message = f"quá nhiều (tối đa {limit})" if many else f"quá dài (tối đa {limit} ký tự)"
     elif kind in ("greater_than_equal", "less_than_equal"):
         bound = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le"))
         message = f"{_MESSAGES[kind]} ({'ít nhất' if kind == 'greater_than_equal' else 'nhiều nhất'} {bound})"

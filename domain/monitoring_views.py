@@ -21,6 +21,8 @@ NUMBER, SUBJECT, ISSUER = "Số văn bản", "Trích yếu", "Cơ quan ban hành
 TASK, CONTENT = "Mục", "Nội dung"
 UNIT, UNIT_KIND, LEADER = "Đơn vị", "Loại đơn vị", "Lãnh đạo chủ trì"
 TOTAL, PROGRESS = "Tổng", "Tiến độ TB (%)"
+ON_TIME, DONE_LATE, OVERDUE_OPEN, ON_TIME_RATE = "Đúng hạn", "Quá hạn", "Quá hạn chưa xong", "Tỷ lệ đúng hạn (%)"
+MUST_UPDATE, UPDATED, UPDATE_RATE = "Nhiệm vụ phải cập nhật", "Đã cập nhật", "Tỷ lệ cập nhật (%)"
 
 NO_NUMBER, NO_LEADER = "(chưa có số)", "(chưa xác định)"
 UNIT_KINDS = {"department": "Sở, ban, ngành", "commune": "Xã, phường, đặc khu", "other": "Cơ quan khác"}
@@ -39,67 +41,108 @@ def unit_order() -> list[pl.Expr]:
 
 
 def latest_progress(reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
-    """assignment_id → progress of its latest report up to `as_of`.
+    """assignment_id → progress of its latest report up to `as_of` (the highest, when several share that day).
 
     A returned report is left out: the office did not accept what it says.
     """
     kept = reports.filter((pl.col("submitted_on") <= as_of) & (pl.col("review_status") != "returned"))
-    latest = pl.col("progress").sort_by(["submitted_on", "progress"]).last()
-    return kept.group_by("assignment_id").agg(latest.alias("progress"))
+    latest = latest_key(pl.col("progress"), pl.col("submitted_on")).max() % LATEST_KEY
+    return kept.group_by("assignment_id").agg(latest.cast(pl.Int64).alias("progress"))
+
+
+LATEST_KEY = 1000  # above any progress (0–100)
+
+
+def latest_key(progress: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """day·1000 + progress: its maximum is the latest day's report, the highest of that day; its remainder by
+    1000 that report's progress. One max instead of sorting each assignment's reports."""
+    return day.cast(pl.Int32).cast(pl.Int64) * LATEST_KEY + progress
+
+
+def measured(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """The lead assignments with `progress` (latest report, 0 without one; 100 when done; null when cancelled,
+    which is counted, not averaged) and `_row` (their order in `bucketed`)."""
+    lead = lead_only(bucketed.with_row_index("_row"))
+    lead = lead.join(latest_progress(reports, as_of=as_of), on="assignment_id", how="left", maintain_order="left")
+    return lead.with_columns(progress_of(pl.col("bucket"), pl.col("progress")))
+
+
+def progress_of(bucket: pl.Expr, reported: pl.Expr) -> pl.Expr:
+    """Accepted completion means the work is finished, whatever figure the last report typed."""
+    return (pl.when(bucket == "cancelled").then(None).when(bucket.is_in(DONE)).then(100)
+            .otherwise(reported.fill_null(0)).alias("progress"))
 
 
 def by_directive(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """One row per directive (lead assignments): Số văn bản, Trích yếu, Cơ quan ban hành, buckets, Tổng, Tiến độ."""
-    ordered = bucketed.sort(["issued_on", "directive_number"], nulls_last=True, maintain_order=True)
-    return _counts(ordered, reports, as_of=as_of, keys=["directive_id", NUMBER, SUBJECT, ISSUER])
+    return directive_view(measured(bucketed, reports, as_of=as_of))
 
 
 def by_task(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """One row per task (lead assignments only): Số văn bản, Mục, Nội dung, Lãnh đạo chủ trì, buckets, Tổng, Tiến độ."""
-    ordered = bucketed.sort(["issued_on", "directive_number"], nulls_last=True, maintain_order=True)
-    leader = pl.col("leader").drop_nulls().first().fill_null(NO_LEADER).alias(LEADER)
-    keys = ["directive_id", "task_ref", NUMBER, TASK, CONTENT]
-    return _counts(ordered, reports, as_of=as_of, keys=keys, extra=[leader])
+    return task_view(measured(bucketed, reports, as_of=as_of))
 
 
 def by_unit(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """One row per unit (lead assignments only): Đơn vị, Loại đơn vị, buckets, Tổng, Tiến độ."""
-    ordered = bucketed.sort(unit_order(), maintain_order=True)
-    return _counts(ordered, reports, as_of=as_of, keys=["unit_ref", UNIT, UNIT_KIND])
+    return unit_view(measured(bucketed, reports, as_of=as_of))
 
 
 def by_leader(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """One row per leader in charge (lead assignments; none named last): Lãnh đạo chủ trì, buckets, Tổng, Tiến độ."""
-    ordered = bucketed.sort([pl.col("leader").is_null(), pl.col("leader")], maintain_order=True)
-    return _counts(ordered, reports, as_of=as_of, keys=[LEADER])
+    return leader_view(measured(bucketed, reports, as_of=as_of))
 
 
-def _counts(bucketed: pl.DataFrame, reports: pl.DataFrame, *, as_of: date, keys: list[str],
-            extra: list[pl.Expr] = ()) -> pl.DataFrame:
-    """Lead assignments grouped by `keys` (in order of appearance): one column per bucket, Tổng, Tiến độ TB."""
-    lead = lead_only(bucketed).join(latest_progress(reports, as_of=as_of), on="assignment_id", how="left",
-                                    maintain_order="left")
-    # Accepted completion means the work is finished, whatever figure the last report typed.
-    progress = pl.when(pl.col("bucket").is_in(DONE)).then(100).otherwise(pl.col("progress").fill_null(0))
-    counts = [(pl.col("bucket") == key).sum().cast(pl.Int64).alias(LABELS[key]) for key in BUCKETS]
-    grouped = _readable(lead).group_by(keys, maintain_order=True).agg(
-        *extra, *counts, pl.len().cast(pl.Int64).alias(TOTAL),
-        # A cancelled assignment has no progress to speak of: it is counted, not averaged.
-        progress.filter(pl.col("bucket") != "cancelled").mean().round(1).alias(PROGRESS),
-    )
-    return grouped.drop([k for k in keys if k in ("directive_id", "task_ref", "unit_ref")])
+# Each view on `measured` rows: groups in the order of a stable sort of the rows (ties: first seen first).
+
+def directive_view(rows: pl.DataFrame) -> pl.DataFrame:
+    out = _counts(rows, keys=["directive_id"], first=["directive_number", "directive_subject", "issuer", "issued_on"],
+                  order=[pl.col("issued_on"), pl.col("directive_number")])
+    return out.select(_number(), pl.col("directive_subject").alias(SUBJECT), pl.col("issuer").alias(ISSUER), *_TAIL)
 
 
-def _readable(assignments: pl.DataFrame) -> pl.DataFrame:
-    """The identifying columns under the headers people read."""
-    return assignments.with_columns(
-        pl.col("directive_number").fill_null(NO_NUMBER).alias(NUMBER),
-        pl.col("directive_subject").alias(SUBJECT),
-        pl.col("issuer").alias(ISSUER),
-        pl.col("task_ref").alias(TASK),
-        pl.col("task_content").alias(CONTENT),
-        pl.col("unit_name").alias(UNIT),
-        pl.col("unit_kind").replace_strict(UNIT_KINDS, default=UNIT_KINDS["other"], return_dtype=pl.String)
-        .alias(UNIT_KIND),
-        pl.col("leader").fill_null(NO_LEADER).alias(LEADER),
-    )
+def task_view(rows: pl.DataFrame) -> pl.DataFrame:
+    out = _counts(rows, keys=["directive_id", "task_ref"], first=["directive_number", "task_content", "issued_on"],
+                  order=[pl.col("issued_on"), pl.col("directive_number")], leader=True)
+    return out.select(_number(), pl.col("task_ref").alias(TASK), pl.col("task_content").alias(CONTENT),
+                      pl.col("leader").fill_null(NO_LEADER).alias(LEADER), *_TAIL)
+
+
+def unit_view(rows: pl.DataFrame) -> pl.DataFrame:
+    out = _counts(rows, keys=["unit_ref"], first=["unit_name", "unit_kind"], order=unit_order())
+    return out.select(pl.col("unit_name").alias(UNIT), _unit_kind().alias(UNIT_KIND), *_TAIL)
+
+
+def leader_view(rows: pl.DataFrame) -> pl.DataFrame:
+    out = _counts(rows, keys=["leader"], first=[], order=[pl.col("leader").is_null(), pl.col("leader")])
+    return out.select(pl.col("leader").fill_null(NO_LEADER).alias(LEADER), *_TAIL)
+
+
+_TAIL = [*(LABELS[key] for key in BUCKETS), TOTAL, PROGRESS]
+
+
+def _counts(rows: pl.DataFrame, *, keys: list[str], first: list[str], order: list[pl.Expr],
+            leader: bool = False) -> pl.DataFrame:
+    """Rows grouped by `keys`: one column per bucket, Tổng, Tiến độ TB, the `first` columns as text.
+
+    Counted per key and bucket first (one pass over the rows, few groups), then spread into columns.
+    """
+    firsts = [pl.col(c).first() for c in first] + ([pl.col("leader").drop_nulls().first()] if leader else [])
+    per_bucket = rows.group_by([*keys, "bucket"]).agg(
+        pl.len().alias("_n"), pl.col("_row").min(), pl.col("progress").sum().alias("_sum"),
+        pl.col("progress").count().alias("_of"), *firsts)
+    counts = [pl.col("_n").filter(pl.col("bucket") == key).sum().cast(pl.Int64).alias(LABELS[key]) for key in BUCKETS]
+    grouped = per_bucket.group_by(keys).agg(
+        pl.col("_row").min(), *firsts, *counts, pl.col("_n").sum().cast(pl.Int64).alias(TOTAL),
+        # cancelled assignments have a null progress: counted, not averaged
+        pl.when(pl.col("_of").sum() > 0).then(pl.col("_sum").sum() / pl.col("_of").sum()).round(1).alias(PROGRESS))
+    text = [pl.col(c).cast(pl.String) for c, t in grouped.schema.items() if t == pl.Categorical]
+    return grouped.with_columns(text).sort([*order, pl.col("_row")], nulls_last=True)
+
+
+def _number() -> pl.Expr:
+    return pl.col("directive_number").fill_null(NO_NUMBER).alias(NUMBER)
+
+
+def _unit_kind() -> pl.Expr:
+    return pl.col("unit_kind").replace_strict(UNIT_KINDS, default=UNIT_KINDS["other"], return_dtype=pl.String)

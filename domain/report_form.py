@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic import ValidationError as PydanticError
 
 from domain.errors import Problem, ValidationError, problems_from
+from domain.text import refuse_controls
 
 MAX_TEXT = 5000
 MAX_LINKS = 10
@@ -39,10 +40,11 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def _text(value):
-    """NFC, so that text typed on any system compares and displays the same; lines are kept."""
+    """NFC, so that text typed on any system compares and displays the same; lines are kept; no control
+    characters (NUL cannot even be stored in PostgreSQL)."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
+    return refuse_controls(unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip())
 
 
 Text = Annotated[str, BeforeValidator(_text), StringConstraints(max_length=MAX_TEXT)]
@@ -53,7 +55,7 @@ def _links(value):
         return []
     if isinstance(value, str):
         value = value.split()
-    return [v.strip() for v in value if v and v.strip()]
+    return [refuse_controls(v.strip()) if isinstance(v, str) else v for v in value if v and str(v).strip()]
 
 
 class ReportForm(BaseModel):
@@ -138,8 +140,10 @@ def check_uploads(uploads: list[Upload], *, max_bytes: int) -> list[Problem]:
 
 
 def safe_name(name: str) -> str:
-    """A file name a person can read and a disk can hold: no folders, no control characters, not too long."""
+    """A file name a person can read and a disk can hold: no folders, no control characters, not too long, and
+    no invisible format characters (a right-to-left override shows "x\u202egpj.pdf" as "xfdp.jpg")."""
     base = unicodedata.normalize("NFC", re.split(r"[\\/]", name or "")[-1])
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf")
     base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .") or "tep-minh-chung"
     if len(base) > 150:
         stem, dot, suffix = base.rpartition(".")

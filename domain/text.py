@@ -9,11 +9,46 @@ from datetime import date
 # Characters OCR puts where a Vietnamese letter was (seen in the seeds: "S¢", "B§", "$6" for "số").
 _OCR_LOOKALIKES = str.maketrans({"¢": "e", "§": "o", "$": "s", "|": "l", "’": "'", "‘": "'", "“": '"', "”": '"'})
 _SPACES = re.compile(r"\s+")
+# Control characters nobody types (NUL, escape, DEL, C1): tab, line breaks and form feeds are white space.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def nfc(text: str) -> str:
     """Compose to NFC and fold runs of white space, so NFD input ("Sở" typed on a Mac) compares equal."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def refuse_controls(text: str) -> str:
+    """`text` as it is, or ValueError when it holds a control character: such text was pasted from a binary
+    file or mangled on the way, and PostgreSQL cannot even store a NUL."""
+    if m := _CONTROLS.search(text):
+        raise ValueError(f"có ký tự điều khiển U+{ord(m[0]):04X} (không phải chữ): hãy gõ lại hoặc dán dưới dạng "
+                         "văn bản thuần")
+    return text
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """“text”, as a message quotes what a person typed: cut at `limit` characters, so one message stays short."""
+    text = str(text)
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+# Markdown's active characters: raw HTML, links and images ([…](…)), code, table cells.
+_MARKDOWN = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[",
+                           "]": "\\]", "`": "\\`"})
+
+
+def md_text(text: object) -> str:
+    """Text that markdown (a Prefect artifact) shows as typed, on one line: no HTML, link, image or code of its
+    own, and safe inside a table cell."""
+    return " ".join(str(text).translate(_MARKDOWN).split())
+
+
+def megabytes(n: int) -> str:
+    """10 MB, 1,5 MB, 512 KB: a size as people read it."""
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
 
 
 def fold(text: str) -> str:

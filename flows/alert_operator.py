@@ -15,8 +15,8 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
+from domain.text import md_text
 from flows.runtime import actor, moment, open_request
-from flows.summaries import md_cell
 from flows.tasks import send_due_messages
 from models.db import session_scope
 from models.env import planning_of
@@ -49,5 +49,5 @@ def alert_operator(
     except DondocError as exc:
         return Failed(message=f"Không báo được người vận hành / alert failed: {exc}")
     create_markdown_artifact(key="operator-alert", description=WHAT[what],
-                             markdown=f"# {WHAT[what]}\n\n{md_cell(detail)}\n\nĐã báo {sent.count('sent')} địa chỉ.\n")
+                             markdown=f"# {WHAT[what]}\n\n{md_text(detail)}\n\nĐã báo {sent.count('sent')} địa chỉ.\n")
     return {"messages": queued, "sent": sent.count("sent")}

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.directive_file import DirectivePlan
 from domain.errors import DondocError
 from domain.policy import TZ
-from domain.text import fold
+from domain.text import fold, md_text
 from flows.assign_directive import assign_directive
 from flows.runtime import moment, record_request
 from flows.summaries import directive_markdown
@@ -75,7 +75,7 @@ def issue_directive(request: IssueDirectiveRequest):
         # a skipped re-run must not replace the summary of the registration under the directive's key
         key=None if result.status == "skipped" else _artifact_key(plan),
         markdown=directive_markdown(result),
-        description=f"Văn bản {plan.spec.number or 'dự thảo'}: {result.status}",
+        description=f"Văn bản {md_text(plan.spec.number or 'dự thảo')}: {result.status}",
     )
     notices = 0
     if result.status == "issued":  # the units hear of it at once inside office hours, else at 08:00 next working day

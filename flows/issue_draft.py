@@ -11,10 +11,9 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from domain.text import vn_date
+from domain.text import md_text, vn_date
 from flows.assign_directive import assign_directive
 from flows.runtime import actor, moment, open_request
-from flows.summaries import md_cell
 from intake.service import issue_draft as issue
 
 
@@ -33,7 +32,7 @@ def issue_draft(
         get_run_logger().error(str(exc))
         return Failed(message=f"Không ban hành được / not issued: {exc}")
     notices = assign_directive(directive=directive_id, as_of=as_of)
-    create_markdown_artifact(key="issued-draft", description=f"Đã ban hành {number}",
-                             markdown=f"# Đã ban hành văn bản số {md_cell(number)} ngày {vn_date(issued_on)}\n\n"
+    create_markdown_artifact(key="issued-draft", description=f"Đã ban hành {md_text(number)}",
+                             markdown=f"# Đã ban hành văn bản số {md_text(number)} ngày {vn_date(issued_on)}\n\n"
                                       f"- {count} lượt giao cho đơn vị\n- Thông báo giao nhiệm vụ: {notices['summary']}\n")
     return {"id": directive_id, "number": number, "assignments": count, "notices": notices["notices"]}

@@ -3,6 +3,7 @@ monthly-update rates; the warning list (diện cảnh báo), sent to the issuing
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,18 +17,20 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from domain.monitoring import (MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, key_figures, monitoring_sheets,
-                               summary_markdown, warning_list, with_buckets)
+from domain.monitoring import MUST_UPDATE, UNIT, UPDATE_RATE, UPDATED, KeyFigures, Overview, overview, with_buckets
 from domain.text import vn_date
 from flows.runtime import actor, moment, open_request
 from flows.tasks import send_due_messages
 from flows.workbook import write_workbook
 from models.db import engine_for, session_scope
 from models.env import Env, planning_of
-from models.monitoring import load_assignments, load_reports
+from models.monitoring import load_monitoring
 from models.notices import send_notice
 
 LISTED_MISSING = 10  # tasks named per unit in a warning message; the workbook has them all
+# Rows of the not-updated list in the workbook: past that a sheet is no longer read but filtered, and Excel
+# stops at 1,048,576 rows anyway. The most urgent are kept; the whole list goes beside the workbook as CSV.
+MISSING_ROWS = 10_000
 
 
 @dataclass
@@ -35,24 +38,50 @@ class Monitoring:
     as_of: date
     month: date
     assignments: pl.DataFrame  # with buckets
-    reports: pl.DataFrame
-    figures: KeyFigures
+    views: Overview
     markdown: str
     workbook: Path
 
+    @property
+    def figures(self) -> KeyFigures:
+        return self.views.figures
+
 
 @task(name="compute-monitoring", cache_policy=NO_CACHE)
-def compute_monitoring(env: Env, as_of: date, month: date) -> Monitoring:
-    """The whole database into Polars, every view, and the workbook for officials."""
-    engine = engine_for(env.url)
-    assignments = with_buckets(load_assignments(engine), as_of=as_of, calendar=env.calendar)
-    reports = load_reports(engine)
-    sheets = monitoring_sheets(assignments, reports, month=month, as_of=as_of)
-    figures = key_figures(assignments, reports, month=month, as_of=as_of)
+def compute_monitoring(env: Env, as_of: date, month: date, missing_rows: int = MISSING_ROWS) -> Monitoring:
+    """The whole database into Polars, every view once, and the workbook for officials."""
+    assignments, reports = load_monitoring(engine_for(env.url))
+    assignments = with_buckets(assignments, as_of=as_of, calendar=env.calendar)
+    views = overview(assignments, reports, month=month, as_of=as_of)
     path = env.settings.state_dir / "bao-cao" / f"theo-doi-{as_of:%Y-%m-%d}.xlsx"
-    write_workbook(path, sheets, title="Báo cáo theo dõi thực hiện văn bản chỉ đạo", as_of=as_of, figures=figures.rows())
-    return Monitoring(as_of, month, assignments, reports, figures,
-                      summary_markdown(assignments, reports, month=month, as_of=as_of), path)
+    sheets, notes, figures = dict(views.sheets), {}, views.figures.rows()
+    name, missing = views.missing_sheet, views.missing
+    full = path.with_name(f"{path.stem}-chua-cap-nhat.csv")
+    full.unlink(missing_ok=True)  # an earlier run's list of the same day would mislead
+    cut = missing.height > missing_rows
+    if cut:
+        sheets[name] = views.most_urgent(missing_rows)
+        notes[name] = (f"Danh sách dài: bảng dưới ghi {_n(missing_rows)} trong {_n(missing.height)} nhiệm vụ chưa cập "
+                       f"nhật, là những nhiệm vụ có thời hạn sớm nhất (quá hạn trước), xếp theo đơn vị. Danh sách đầy "
+                       f"đủ ở tệp {full.name} cùng thư mục với tệp này.")
+        figures["Danh sách đầy đủ nhiệm vụ chưa cập nhật"] = full.name
+    with ThreadPoolExecutor(1) as aside:  # the CSV is written (without the GIL) while the workbook is
+        written = aside.submit(_write_csv, missing, full) if cut else None
+        write_workbook(path, sheets, title="Báo cáo theo dõi thực hiện văn bản chỉ đạo", as_of=as_of, figures=figures,
+                       notes=notes)
+    if written is not None:
+        written.result()  # its error, if any
+    return Monitoring(as_of, month, assignments, views, views.markdown(), path)
+
+
+def _write_csv(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path, include_bom=True)  # the BOM makes Excel read the file as UTF-8
+
+
+def _n(count: int) -> str:
+    """20.000, as numbers are written here."""
+    return f"{count:,}".replace(",", ".")
 
 
 @task(name="send-warning-lists", cache_policy=NO_CACHE)
@@ -61,8 +90,7 @@ def send_warning_lists(env: Env, m: Monitoring, now: datetime, who: str) -> int:
     planning, queued = planning_of(env), 0
     with session_scope(env.url) as session:
         for issuer in sorted(m.assignments["issuer"].unique().to_list()):
-            mine = m.assignments.filter(pl.col("issuer") == issuer)
-            units, missing = warning_list(mine, m.reports, month=m.month, as_of=m.as_of)
+            units, missing = m.views.warnings_for(issuer)
             if units.is_empty():
                 continue
             context = {"units": [_unit_line(row, missing) for row in units.iter_rows(named=True)],
@@ -112,5 +140,4 @@ def monitoring_report(
 
 
 def _warned(m: Monitoring) -> list[dict]:
-    units, _ = warning_list(m.assignments, m.reports, month=m.month, as_of=m.as_of)
-    return units.to_dicts() or [{UNIT: "Không có đơn vị nào dưới 90 %"}]
+    return m.views.warned.to_dicts() or [{UNIT: "Không có đơn vị nào dưới 90 %"}]

@@ -36,15 +36,16 @@ def use_prefect(state_dir: Path) -> str:
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")  # a fresh database takes ~25 s
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")  # the command prints its own summary
-    if _healthy(env["PREFECT_API_URL"]):
+    if healthy(env["PREFECT_API_URL"]):
         os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
         return env["PREFECT_API_URL"]
     return "ephemeral"
 
 
-def _healthy(api_url: str) -> bool:
+def healthy(api_url: str, timeout: float = 1) -> bool:
+    """Whether the Prefect API at `api_url` answers its health check."""
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=1) as response:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
             return response.status == 200
     except OSError:
         return False

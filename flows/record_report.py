@@ -12,8 +12,8 @@ from pydantic import Field
 
 from domain.errors import DondocError
 from domain.report_form import validate_report
+from domain.text import md_text
 from flows.runtime import actor, moment, open_request
-from flows.summaries import md_cell
 from models.crud import find_directive, find_unit
 from models.db import session_scope
 from models.reports import find_work_by, submit_report
@@ -47,7 +47,7 @@ def record_report(
         return Failed(message=f"Không ghi được báo cáo / report not recorded: {exc}")
     waiting = " — chờ duyệt hoàn thành (review_report)" if complete else ""
     create_markdown_artifact(key="recorded-report", description=f"Báo cáo của {work.unit.name}",
-                             markdown=f"# Đã ghi báo cáo {progress}% của {md_cell(work.unit.name)}, văn bản "
-                                      f"{md_cell(work.directive.number)}, mục {md_cell(work.task.ref)}{waiting}\n\n"
+                             markdown=f"# Đã ghi báo cáo {progress}% của {md_text(work.unit.name)}, văn bản "
+                                      f"{md_text(work.directive.number)}, mục {md_text(work.task.ref)}{waiting}\n\n"
                                       f"Mã báo cáo: `{report.id}`\n")
     return {"id": str(report.id), "status": work.assignment.status}

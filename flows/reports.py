@@ -11,9 +11,8 @@ from prefect.states import Failed
 
 from domain.errors import DondocError
 from domain.policy import TZ
-from domain.text import vn_date, vn_weekday
 from flows.runtime import actor, moment, open_request
-from flows.summaries import md_cell
+from domain.text import md_text, vn_date, vn_weekday
 from flows.tasks import record_decision, send_due_messages
 from domain.reminders import STEP_LABELS as KINDS
 from models.chase import ChaseResult
@@ -75,14 +74,14 @@ def _markdown(heading: str, as_of: datetime, planned: ChaseResult | None, sent: 
         lines += [f"{planned.duplicates} tin đã được một lần chạy khác lên lịch trước: không lên lịch lại.", ""]
     if sent is not None and sent.problems:
         lines += ["## Tin chưa gửi được", "", "| Nơi nhận | Kênh | Địa chỉ | Lần thử | Tình trạng | Lỗi |", "|---|---|---|---|---|---|"]
-        lines += [f"| {md_cell(p['recipient'])} | {CHANNELS.get(p['channel'], p['channel'])} | {md_cell(p['address'])} "
-                  f"| {p['attempts']} | {STATUSES.get(p['status'], p['status'])} | {md_cell(p['error'] or '')} |"
+        lines += [f"| {md_text(p['recipient'])} | {CHANNELS.get(p['channel'], p['channel'])} | {md_text(p['address'])} "
+                  f"| {p['attempts']} | {STATUSES.get(p['status'], p['status'])} | {md_text(p['error'] or '')} |"
                   for p in sent.problems[:LISTED]]
         lines.append("")
     if planned is not None and planned.messages:
         final = sent.statuses if sent else {}
         lines += ["## Tin nhắn lên lịch", "", "| Nơi nhận | Kênh | Địa chỉ | Số việc | Tình trạng |", "|---|---|---|---|---|"]
-        lines += [f"| {md_cell(m['recipient'])} | {CHANNELS.get(m['channel'], m['channel'])} | {md_cell(m['address'] or '—')} "
+        lines += [f"| {md_text(m['recipient'])} | {CHANNELS.get(m['channel'], m['channel'])} | {md_text(m['address'] or '—')} "
                   f"| {m['items']} | {STATUSES.get(final.get(m['key'], m['status']), m['status'])} |"
                   for m in planned.messages[:LISTED]]
         if len(planned.messages) > LISTED:
@@ -113,8 +112,8 @@ def office_decision(decide, *, as_of: datetime | None, failed: str):
 def publish_decision(done: dict, sent: DispatchResult, *, as_of: datetime) -> dict:
     """The artifact of an office decision: what was decided, who was told, and what closed with it."""
     heading = f"{DECISIONS[done['what']]}: văn bản {done['directive']}, mục {done['task']}, {done['unit']}"
-    lines = [f"# {md_cell(heading)}", "", f"- **Lúc:** {vn_date(as_of.astimezone(TZ).date())} {as_of.astimezone(TZ):%H:%M}",
-             f"- **Tình trạng lượt giao:** {md_cell(done['status'])}"
+    lines = [f"# {md_text(heading)}", "", f"- **Lúc:** {vn_date(as_of.astimezone(TZ).date())} {as_of.astimezone(TZ):%H:%M}",
+             f"- **Tình trạng lượt giao:** {md_text(done['status'])}"
              + (f", hạn {vn_date(done['due'])}" if done["due"] else ""),
              f"- **Tin nhắn:** đã gửi {sent.count('sent')}, lỗi {sent.count('failed')}, "
              f"không gửi được {sent.count('dead')}"]
@@ -124,17 +123,17 @@ def publish_decision(done: dict, sent: DispatchResult, *, as_of: datetime) -> di
     if summary:
         lines += ["", closure_markdown(summary, level="##")]
     key = "directive-closed" if summary else "office-decision"
-    create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description=heading)
+    create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description=md_text(heading))
     return {**{k: v for k, v in done.items() if k != "summary"}, "heading": heading, "sent": sent.count("sent")}
 
 
 def closure_markdown(summary: dict, *, level: str = "#") -> str:
     """A closed directive's outcome per task and lead unit, as the issuer was told it."""
     counts = summary["counts"]
-    lines = [f"{level} Văn bản {md_cell(summary['directive'])} đã hoàn thành", "",
+    lines = [f"{level} Văn bản {md_text(summary['directive'])} đã hoàn thành", "",
              f"Đúng hạn {counts['done_on_time']}, quá hạn {counts['done_late']}, đã hủy {counts['cancelled']}; "
              f"tỷ lệ đúng hạn {summary['on_time_rate']}. Báo cáo tổng kết đã gửi cơ quan ban hành.", "",
              "| Mục | Đơn vị chủ trì | Kết quả | Ngày |", "|---|---|---|---|"]
-    lines += [f"| {md_cell(t['ref'])} | {md_cell(a['unit'])} | {a['label']} | {vn_date(a['closed_on'])} |"
+    lines += [f"| {md_text(t['ref'])} | {md_text(a['unit'])} | {a['label']} | {vn_date(a['closed_on'])} |"
               for t in summary["tasks"] for a in t["assignments"]]
     return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.deadlines import PERIOD_LABELS
 from domain.directive_file import TaskPlan
-from domain.text import vn_date
+from domain.text import md_text, vn_date
 from intake.service import ImportResult
 from models.directives import DIRECTIVE_KINDS
 
@@ -15,16 +15,16 @@ _STATUS = {"issued": "đã ban hành", "draft": "đã lưu dự thảo (chưa t�
 def directive_markdown(result: ImportResult) -> str:
     spec, tasks = result.plan.spec, result.plan.tasks
     lines = [
-        f"# {spec.number or 'Dự thảo'}: {DIRECTIVE_KINDS.get(spec.kind, spec.kind)}",
+        f"# {md_text(spec.number or 'Dự thảo')}: {DIRECTIVE_KINDS.get(spec.kind, spec.kind)}",
         "",
-        f"*{md_cell(spec.subject)}*",
+        f"*{md_text(spec.subject)}*",
         "",
         f"- **Kết quả:** {_STATUS.get(result.status, result.status)} {result.message}".rstrip(),
-        f"- **Cơ quan ban hành:** {md_cell(spec.issuer)}",
+        f"- **Cơ quan ban hành:** {md_text(spec.issuer)}",
         f"- **Ngày ban hành:** {vn_date(spec.issued_on)}",
-        f"- **Lãnh đạo chủ trì:** {md_cell(spec.leader_in_charge or '—')}",
+        f"- **Lãnh đạo chủ trì:** {md_text(spec.leader_in_charge or '—')}",
         f"- **Nhiệm vụ:** {len(tasks)} · **Lượt giao cho đơn vị:** {result.assignments or result.plan.assignment_count}",
-        f"- **Tệp nguồn:** {md_cell(result.source)}",
+        f"- **Tệp nguồn:** {md_text(result.source)}",
         "",
         "| Mục | Thời hạn | Hạn thực tế | Chủ trì | Phối hợp | Nội dung |",
         "|---|---|---|---|---|---|",
@@ -32,11 +32,11 @@ def directive_markdown(result: ImportResult) -> str:
     lines += [_task_row(t) for t in tasks]
     if result.held:
         lines += ["", "## Cần người vận hành xử lý", ""]
-        lines += [f"- Mục {md_cell(ref)}: {md_cell(why)}" for ref, why in result.held]
+        lines += [f"- Mục {md_text(ref)}: {md_text(why)}" for ref, why in result.held]
     notes = [(t.ref, note) for t in tasks for note in t.notes]
     if notes:
         lines += ["", "## Ghi chú", ""]
-        lines += [f"- Mục {md_cell(ref)}: {md_cell(note)}" for ref, note in notes]
+        lines += [f"- Mục {md_text(ref)}: {md_text(note)}" for ref, note in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -45,11 +45,5 @@ def _task_row(t: TaskPlan) -> str:
     effective = vn_date(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
     units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
     content = t.content if len(t.content) <= 90 else t.content[:89] + "…"
-    return (f"| {md_cell(t.ref)} | {md_cell(d.written)} | {effective} | {md_cell(units(t.lead))} | {md_cell(units(t.coordinating))} "
-            f"| {md_cell(content)} |")
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a markdown table cell: no pipes, no new lines, no raw HTML."""
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
+    return (f"| {md_text(t.ref)} | {md_text(d.written)} | {effective} | {md_text(units(t.lead))} | {md_text(units(t.coordinating))} "
+            f"| {md_text(content)} |")

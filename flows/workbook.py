@@ -1,4 +1,8 @@
-"""The monitoring workbook (.xlsx): a "Tổng hợp" sheet, then one formatted sheet per view."""
+"""The monitoring workbook (.xlsx): a "Tổng hợp" sheet, then one formatted sheet per view.
+
+xlsxwriter lays out each sheet (header, widths, frozen header, filters, formats); the data rows themselves
+are rendered by flows.xlsx_rows in bulk.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from flows.xlsx_rows import FrameSheet
+
 SUMMARY_SHEET = "Tổng hợp"
 MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -18,14 +24,15 @@ _MIN_WIDTH, _MAX_WIDTH = 8, 60
 # Excel must never evaluate what a person typed: a unit name or a task that starts with "=" stays text.
 # Every string is written with write_string anyway; these options guard any other write.
 _OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "remove_timezone": True}
+            "remove_timezone": True, "in_memory": True}
 
 
 def write_workbook(path: Path, sheets: Mapping[str, pl.DataFrame], *, title: str, as_of: date,
-                   figures: Mapping[str, object] | None = None) -> Path:
+                   figures: Mapping[str, object] | None = None, notes: Mapping[str, str] | None = None) -> Path:
     """Write `sheets` (name → frame) after a "Tổng hợp" sheet with `title`, `as_of` and `figures` (label → value).
 
-    Columns whose header ends in "(%)" and figures whose label does are shown with one decimal.
+    Columns whose header ends in "(%)" and figures whose label does are shown with one decimal. A sheet named
+    in `notes` gets that note in its first row, above the header.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,8 +40,9 @@ def write_workbook(path: Path, sheets: Mapping[str, pl.DataFrame], *, title: str
     with xlsxwriter.Workbook(str(path), _OPTIONS) as workbook:
         formats = _formats(workbook)
         _write_summary(workbook.add_worksheet(names[0]), formats, title=title, as_of=as_of, figures=figures or {})
-        for name, frame in zip(names[1:], sheets.values()):
-            _write_frame(workbook.add_worksheet(name), frame, formats)
+        for name, (key, frame) in zip(names[1:], sheets.items()):
+            sheet = workbook.add_worksheet(name, worksheet_class=FrameSheet)
+            _write_frame(sheet, frame, formats, note=(notes or {}).get(key))
     return path
 
 
@@ -64,6 +72,7 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict:
         "datetime": add({"num_format": "dd/mm/yyyy hh:mm", "align": "left"}),
         "percent": add({"num_format": "0.0"}),
         "wrap": add({"text_wrap": True, "valign": "top"}),
+        "note": add({"bold": True, "font_color": "#C00000"}),
         None: None,
     }
 
@@ -81,18 +90,23 @@ def _write_summary(sheet, formats: dict, *, title: str, as_of: date, figures: Ma
     sheet.set_column(1, 1, 16)
 
 
-def _write_frame(sheet, frame: pl.DataFrame, formats: dict) -> None:
-    """A header row (bold, filled, frozen, with filters), then the rows, each column formatted by its type."""
+def _write_frame(sheet: FrameSheet, frame: pl.DataFrame, formats: dict, *, note: str | None = None) -> None:
+    """The note if any, a header row (bold, filled, frozen, with filters), then the rows, each column formatted
+    by its type."""
+    top = 0
+    if note:
+        sheet.write_string(0, 0, note, formats["note"])
+        top = 1
+    column_formats = []
     for col, (name, dtype) in enumerate(frame.schema.items()):
-        sheet.write_string(0, col, name, formats["header"])
+        sheet.write_string(top, col, name, formats["header"])
         width = _width(frame.get_column(name), name)
-        kind = _column_kind(name, dtype, wide=width >= _MAX_WIDTH)
         sheet.set_column(col, col, width)
-        for row, value in enumerate(frame.get_column(name), start=1):
-            _write_cell(sheet, row, col, value, formats[kind])
-    sheet.freeze_panes(1, 0)
+        column_formats.append(formats[_column_kind(name, dtype, wide=width >= _MAX_WIDTH)])
+    sheet.set_body(frame, first_row=top + 1, formats=column_formats)
+    sheet.freeze_panes(top + 1, 0)
     if frame.width:
-        sheet.autofilter(0, 0, frame.height, frame.width - 1)
+        sheet.autofilter(top, 0, top + frame.height, frame.width - 1)
 
 
 def _column_kind(name: str, dtype: pl.DataType, *, wide: bool) -> str | None:

@@ -13,6 +13,7 @@ from domain.errors import DondocError, InputError, Problem, ValidationError
 from domain.policy import TZ
 from domain.report_form import ReportForm, validate_report
 from domain.text import fold
+from intake.readers import OTHER_SPREADSHEETS, check_file
 from intake.xlsx import cell_text, sheet_rows
 
 COLUMNS: list[tuple[str, str]] = [  # folded header words → field; the first that matches wins
@@ -37,9 +38,12 @@ class SheetReport:
     submitted_at: datetime | None
 
 
-def read_report_sheet(path: Path, *, now: datetime) -> list[SheetReport]:
+def read_report_sheet(path: Path, *, now: datetime, max_bytes: int) -> list[SheetReport]:
     """The sheet's reports; ValidationError listing every bad row (by its row number) when any is bad."""
-    rows = sheet_rows(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path.name}: {OTHER_SPREADSHEETS.get(path.suffix.lower(), 'chỉ nhận tệp .xlsx')}")
+    check_file(path, max_bytes)
+    rows = sheet_rows(path, max_bytes=max_bytes)
     header_at, columns = _header(rows, path.name)
     out, problems = [], []
     for offset, raw in enumerate(rows[header_at + 1:], start=header_at + 2):

@@ -10,6 +10,7 @@ import polars as pl
 
 from domain.errors import InputError, Problem, ValidationError
 from domain.text import fold, nfc
+from intake.xlsx_package import check_package
 
 # Folded header words → task field. Order matters: "chủ trì chỉ đạo" (leader) before "chủ trì" (lead).
 COLUMNS: list[tuple[str, str]] = [
@@ -34,9 +35,9 @@ _ROMAN = re.compile(r"^[IVXLC]+\.?$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
 
 
-def read_appendix(path: Path) -> list[dict]:
+def read_appendix(path: Path, *, max_bytes: int) -> list[dict]:
     """Task dicts from the first sheet; section rows (Roman STT, no unit) label the rows after them."""
-    rows = sheet_rows(path)
+    rows = sheet_rows(path, max_bytes=max_bytes)
     header_at, columns = _find_header(rows, path.name)
     tasks: list[dict] = []
     problems: list[Problem] = []
@@ -64,9 +65,14 @@ def read_appendix(path: Path) -> list[dict]:
     return tasks
 
 
-def sheet_rows(path: Path) -> list[tuple]:
+def sheet_rows(path: Path, *, max_bytes: int) -> list[tuple]:
+    """The first sheet's rows, as values; `max_bytes` is the import limit (an .xlsx unpacks to a few times it)."""
     if not zipfile.is_zipfile(path):
         raise InputError(f"{path.name}: không phải tệp XLSX (Excel 2007 trở lên); tệp .xls cũ hãy lưu lại thành .xlsx")
+    try:
+        check_package(path, max_bytes=max_bytes)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path.name}: không đọc được bảng tính ({type(exc).__name__}: {str(exc)[:200]})") from None
     try:
         frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
     except Exception as exc:  # calamine raises its own types for every kind of damage

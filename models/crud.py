@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from domain.errors import NotFoundError
 from domain.registry import Registry
-from domain.text import name_key, nfc
+from domain.text import name_key, nfc, quoted
 from models.directives import Directive
 from models.messaging import Event
 from models.units import Person, Unit, UnitGroup, UnitGroupMember
@@ -128,7 +128,7 @@ def find_directive(*, session: Session, ref: str) -> Directive:
     if not matches and len(ref) >= 8:
         matches = [d for d in session.exec(select(Directive)).all() if str(d.id).startswith(ref.lower())]
     if not matches:
-        raise NotFoundError(f"không có văn bản số hoặc mã “{ref}”")
+        raise NotFoundError(f"không có văn bản số hoặc mã {quoted(ref)}")
     if len(matches) > 1:
         listing = "; ".join(f"{d.number or 'dự thảo'} của {d.issuer} (mã {str(d.id)[:8]})" for d in matches)
         raise NotFoundError(f"“{ref}” khớp nhiều văn bản: {listing}. Hãy dùng mã")

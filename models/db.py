@@ -28,7 +28,11 @@ log = logging.getLogger("dondoc.db")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with SQLite made safe for several processes (WAL, foreign keys, waiting on locks)."""
+    """An engine with SQLite made safe for several processes (WAL, foreign keys, waiting on locks).
+
+    Its errors never quote the values of a statement (`hide_parameters`): they may be contact URLs with their
+    passwords, or Zalo tokens, and errors end up in logs, Prefect's UI and the CLI's message.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -38,10 +42,10 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         busy_ms = LockWaits().sqlite_busy_timeout_ms
-        engine = create_engine(url, connect_args={"timeout": busy_ms / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, hide_parameters=True)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(busy_ms: int, dbapi_connection, _record) -> None:

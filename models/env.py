@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.loaders import load_calendar, load_contacts, load_link_key, load_policies, load_registry
@@ -44,16 +44,17 @@ def prepare(*, now: datetime, actor: str, settings: Settings | None = None) -> E
 
 @dataclass(frozen=True)
 class Planning:
-    """The city's configuration as deciding and addressing messages needs it."""
+    """The city's configuration as deciding and addressing messages needs it; its repr (in a traceback, a
+    failed assertion, a log) leaves out the contact URLs and the link key, which are secrets."""
 
     registry: Registry
     calendar: WorkCalendar
     policies: dict[str, ReminderPolicy]
     public_url: str
-    office_contacts: dict[str, list[str]]  # issuing offices that are not units: folded name → URLs
-    link_key: bytes  # signs the units' report links
+    office_contacts: dict[str, list[str]] = field(repr=False)  # offices that are not units: folded name → URLs
+    link_key: bytes = field(repr=False)  # signs the units' report links
     link_days: int = 90
-    operators: tuple[str, ...] = ()  # the city office's operators, told when something needs them
+    operators: tuple[str, ...] = field(default=(), repr=False)  # told when something needs them
 
     @property
     def default_policy(self) -> ReminderPolicy:

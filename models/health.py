@@ -206,7 +206,7 @@ def _engine(parsed: URL, url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return make_engine(url)
     args = {"connect_timeout": DB_TIMEOUT} if parsed.get_backend_name() == "postgresql" else {}
-    return create_engine(parsed, connect_args=args, poolclass=NullPool)
+    return create_engine(parsed, connect_args=args, poolclass=NullPool, hide_parameters=True)
 
 
 def _reason(exc: Exception) -> str:

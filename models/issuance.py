@@ -7,19 +7,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pendulum
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from domain.deadlines import parse_deadline
 from domain.directive_file import DirectivePlan
 from domain.errors import AlreadyRegisteredError, ConflictError, DeadlineError, Problem, ValidationError
 from domain.policy import TZ, ReminderPolicy, notice_at
-from domain.text import name_key, nfc
+from domain.text import name_key, nfc, quoted, refuse_controls
 from domain.workdays import WorkCalendar
+from models.bulk import insert_plain
 from models.crud import create_event, get_or_create_person
 from models.directives import Assignment, AssignmentStatus, Directive, DirectiveStatus, Task
 from models.types import utc
 from models.units import Unit
+
+T = Task.__table__
+ASSIGNMENT_COLUMNS = ("id", "task_id", "unit_id", "role", "status", "due", "next_action_at", "created_at")
 
 
 @dataclass(frozen=True)
@@ -40,26 +44,34 @@ def register_directive(*, session: Session, plan: DirectivePlan, calendar: WorkC
     if spec.number:
         _check_number_free(session=session, issuer=spec.issuer, number=spec.number)
 
+    people: dict[str, uuid.UUID] = {}  # a leader is named on many rows: looked up once
+
+    def person_id(written: str | None) -> uuid.UUID | None:
+        if written and written not in people:
+            people[written] = get_or_create_person(session=session, written=written).id
+        return people.get(written) if written else None
+
     directive = Directive(
         number=None, kind=spec.kind, issued_on=None, issuer=spec.issuer, issuer_key=name_key(spec.issuer),
         signer=spec.signer, subject=spec.subject, reminder_policy=spec.reminder_policy,
         implements=list(spec.implements), source_name=source_name, source_sha256=plan.sha256,
-        leader_in_charge_id=_person_id(session, spec.leader_in_charge), created_at=now, updated_at=now,
+        leader_in_charge_id=person_id(spec.leader_in_charge), created_at=now, updated_at=now,
     )
     session.add(directive)
     session.flush()
-    for t in plan.tasks:
-        session.add(Task(
-            directive_id=directive.id, ref=t.ref, position=t.position, section=t.section, content=t.content,
-            output=t.output, report_to=t.report_to, deadline_written=t.deadline.written,
-            deadline_kind=t.deadline.kind, due=t.deadline.due, effective_due=t.deadline.effective_due,
-            period=t.deadline.period, leader_in_charge_id=_person_id(session, t.leader_in_charge),
-            lead_written="; ".join(r.written for r in t.lead),
-            coordinating_written="; ".join(r.written for r in t.coordinating),
-            lead_units=list(t.lead_units), coordinating_units=list(t.coordinating_units),
-            held_reason="; ".join(t.held) or None,
-        ))
-    session.flush()
+    # plain rows, not ORM objects: the plan is validated already, and an appendix has thousands of rows
+    tasks = [{
+        "id": uuid.uuid4(), "directive_id": directive.id, "ref": t.ref, "position": t.position, "section": t.section,
+        "content": t.content, "output": t.output, "report_to": t.report_to, "deadline_written": t.deadline.written,
+        "deadline_kind": t.deadline.kind, "due": t.deadline.due, "effective_due": t.deadline.effective_due,
+        "period": t.deadline.period, "leader_in_charge_id": person_id(t.leader_in_charge),
+        "lead_written": "; ".join(r.written for r in t.lead),
+        "coordinating_written": "; ".join(r.written for r in t.coordinating),
+        "lead_units": list(t.lead_units), "coordinating_units": list(t.coordinating_units),
+        "held_reason": "; ".join(t.held) or None, "closed_at": None,
+    } for t in plan.tasks]
+    if tasks:
+        session.execute(insert(T), tasks)
     create_event(session=session, at=now, actor=actor, action="directive.registered", entity="directive",
                  entity_id=directive.id, data={"source": source_name, "tasks": len(plan.tasks), "draft": plan.is_draft})
     assignments = 0
@@ -76,12 +88,19 @@ def issue_directive(*, session: Session, directive: Directive, number: str, issu
     if directive.status != DirectiveStatus.DRAFT:
         raise ConflictError(f"{_label(directive)} đã ban hành, không ban hành lại")
     number = nfc(number)
-    if not number or number.startswith("/"):
-        raise ValidationError("ban hành", [Problem("number", f"số văn bản “{number}” không hợp lệ")])
+    try:
+        refuse_controls(number)
+    except ValueError as exc:
+        raise ValidationError("ban hành", [Problem("number", str(exc))]) from None
+    if not number or number.startswith("/") or len(number) > 300:
+        too_long = " (dài quá 300 ký tự)" if len(number) > 300 else ""
+        raise ValidationError("ban hành", [Problem("number", f"số văn bản {quoted(number)} không hợp lệ{too_long}")])
     _check_number_free(session=session, issuer=directive.issuer, number=number)
 
-    tasks = session.exec(select(Task).where(Task.directive_id == directive.id).order_by(Task.position)).all()
-    _reparse_deadlines(tasks, issued_on, calendar)
+    tasks = session.execute(select(T.c.id, T.c.ref, T.c.deadline_written, T.c.deadline_kind, T.c.due, T.c.effective_due,
+                                   T.c.period, T.c.lead_units, T.c.coordinating_units)
+                            .where(T.c.directive_id == directive.id).order_by(T.c.position)).all()
+    dues = _reparse_deadlines(session, tasks, issued_on, calendar)
     directive.number, directive.issued_on, directive.status = number, issued_on, DirectiveStatus.ISSUED
     directive.issued_at = _issued_at(issued_on, now)
     directive.updated_at = now
@@ -89,34 +108,44 @@ def issue_directive(*, session: Session, directive: Directive, number: str, issu
 
     unit_ids = dict(session.exec(select(Unit.ref, Unit.id)).all())
     notice_utc, now_utc = utc(first_notice), utc(now)
-    rows = [
-        {"id": uuid.uuid4(), "task_id": task.id, "unit_id": unit_ids[ref], "role": role,
-         "status": AssignmentStatus.OPEN, "due": task.effective_due, "next_action_at": notice_utc, "created_at": now_utc}
+    # one executemany of plain tuples: a directive to every commune is a hundred thousand rows or more
+    count = insert_plain(session=session, table=Assignment.__table__, columns=ASSIGNMENT_COLUMNS, rows=[
+        (uuid.uuid4(), task.id, unit_ids[ref], role, AssignmentStatus.OPEN, dues[task.id], notice_utc, now_utc)
         for task in tasks
         for role, refs in (("lead", task.lead_units), ("coordinating", task.coordinating_units))
         for ref in refs
-    ]
-    if rows:  # one statement for all rows: a directive to every commune is hundreds of thousands of them
-        session.execute(insert(Assignment.__table__), rows)
+    ])
     create_event(session=session, at=now, actor=actor, action="directive.issued", entity="directive",
                  entity_id=directive.id, data={"number": number, "issued_on": issued_on.isoformat(),
-                                               "tasks": len(tasks), "assignments": len(rows),
+                                               "tasks": len(tasks), "assignments": count,
                                                "first_notice_at": first_notice.isoformat()})
-    return len(rows)
+    return count
 
 
-def _reparse_deadlines(tasks: list[Task], issued_on: date, calendar: WorkCalendar) -> None:
-    """Deadlines like 'hằng tháng' or '30/9' only get a first due date once the issuance date is known."""
-    problems = []
+def _reparse_deadlines(session: Session, tasks: list, issued_on: date, calendar: WorkCalendar) -> dict[uuid.UUID, date | None]:
+    """Deadlines like 'hằng tháng' or '30/9' only get a first due date once the issuance date is known.
+
+    Stores the tasks whose reading changed (none when the plan was validated with this date); returns each
+    task's effective due date.
+    """
+    problems, changed, dues = [], [], {}
     for task in tasks:
         try:
             d = parse_deadline(task.deadline_written, calendar=calendar, issued_on=issued_on)
         except DeadlineError as exc:
             problems.append(Problem(f"mục {task.ref}", str(exc)))
             continue
-        task.deadline_kind, task.due, task.effective_due, task.period = d.kind, d.due, d.effective_due, d.period
+        dues[task.id] = d.effective_due
+        if (d.kind, d.due, d.effective_due, d.period) != (task.deadline_kind, task.due, task.effective_due, task.period):
+            changed.append({"task": task.id, "kind": d.kind, "due": d.due, "effective_due": d.effective_due,
+                            "period": d.period})
     if problems:
         raise ValidationError("ban hành", problems)
+    if changed:
+        session.execute(update(T).where(T.c.id == bindparam("task")).values(
+            deadline_kind=bindparam("kind"), due=bindparam("due"), effective_due=bindparam("effective_due"),
+            period=bindparam("period")), changed)
+    return dues
 
 
 def _issued_at(issued_on: date, now: datetime) -> datetime:
@@ -131,10 +160,6 @@ def _check_number_free(*, session: Session, issuer: str, number: str) -> None:
     taken = session.exec(select(Directive).where(Directive.issuer_key == name_key(issuer), Directive.number == number)).first()
     if taken is not None:
         raise ConflictError(f"số {number} của {issuer} đã có (mã {str(taken.id)[:8]}); số văn bản không được trùng")
-
-
-def _person_id(session: Session, written: str | None) -> uuid.UUID | None:
-    return get_or_create_person(session=session, written=written).id if written else None
 
 
 def _label(directive: Directive) -> str:

@@ -14,7 +14,7 @@ from domain.deadlines import period_end
 from domain.errors import ConflictError, NotFoundError, Problem, ValidationError
 from domain.policy import TZ
 from domain.report_form import ExtensionForm, ReportForm
-from domain.text import nfc, vn_date
+from domain.text import nfc, refuse_controls, vn_date
 from models.closure import Closure, close_if_complete
 from models.crud import create_event
 from models.directives import Assignment, AssignmentStatus, Directive, Task
@@ -214,7 +214,10 @@ def _reason(reason: str | None, *, required: bool, what: str) -> str | None:
         raise ValidationError(what, [Problem("reason", "cần ghi lý do (đơn vị sẽ nhận được lý do này)")])
     if len(text) > 2000:
         raise ValidationError(what, [Problem("reason", "lý do quá dài (tối đa 2000 ký tự)")])
-    return text or None
+    try:
+        return refuse_controls(text) or None
+    except ValueError as exc:
+        raise ValidationError(what, [Problem("reason", str(exc))]) from None
 
 
 def _local_day(moment: datetime) -> date:

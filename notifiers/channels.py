@@ -7,7 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import apprise
 from apprise import NotifyFormat
@@ -73,6 +73,21 @@ def address(url: str) -> Address:
     return Address(url, channel, plugin.url(privacy=True).split("?", 1)[0][:300])  # options say nothing to people
 
 
+@lru_cache(maxsize=4096)
+def destination(url: str, channel: str) -> str:
+    """The server a contact's messages go to: in one run, a server that proved unreachable is not tried again,
+    and one that hangs holds only its share of the senders (see the dispatcher)."""
+    if channel in ("zalo", "zns"):  # Zalo's API, whatever the OA or the recipient
+        return channel
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parse_qs(parts.query).get("smtp") or [parts.hostname])[0]  # Apprise's ?smtp= names the mail server
+    return f"{channel}:{host}:{port or ''}"
+
+
 def deliver(url: str, channel: str, payload: dict, *, key: str, context: SendContext) -> tuple[Outcome, dict | None]:
     """One attempt at one message; returns the outcome and, when it got partway, the payload to resume from."""
     outcome, partial = _attempt(url, channel, payload, key=key, context=context)
@@ -97,6 +112,7 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
     with _captured() as log:
         if channel in ("zalo", "zns"):
             return _deliver_zalo(plugin, channel, payload, context)
+        pooling.last_failure()  # forget what an earlier message of this thread left
         if channel == "email":
             plugin.headers[KEY_HEADER] = key
             with email_text.plain_part(payload["html"], payload.get("text")):
@@ -108,7 +124,10 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
         else:
             ok = plugin.notify(body=payload["text"], title=payload["title"], body_format=NotifyFormat.TEXT)
     # Apprise says only yes or no; what it logged says why (`deliver` masks the address's secrets in it).
-    return (SENT if ok else Outcome("retry", _reason(log) or "kênh gửi từ chối tin nhắn")), None
+    down, why = pooling.last_failure()
+    if ok:
+        return SENT, None
+    return Outcome("retry", why or _reason(log) or "kênh gửi từ chối tin nhắn", destination_down=down), None
 
 
 def _deliver_zalo(plugin, channel: str, payload: dict, context: SendContext) -> tuple[Outcome, dict | None]:

@@ -13,6 +13,9 @@ class Outcome:
     status: Literal["sent", "retry", "permanent"]
     error: str | None = None  # for people; never carries a secret
     retry_after: float | None = None  # seconds, when the service said how long to wait
+    # The destination itself failed (refused or dropped the connection, did not answer in time, asked to slow
+    # down), not this one message: its other messages of the run would only wait out the same failure.
+    destination_down: bool = False
 
 
 SENT = Outcome("sent")

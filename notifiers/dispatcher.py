@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,11 +24,15 @@ from models.db import transaction
 from models.messaging import OutboxMessage, OutboxStatus
 from models.outbox import Settled, claim_outbox, settle_outbox
 from notifiers import pooling
-from notifiers.channels import deliver
+from notifiers.channels import deliver, destination
 from notifiers.delivery import Outcome, SendContext
 from notifiers.zalo_tokens import ZaloTokens
 
 MAX_BACKOFF = timedelta(hours=6)
+# A row not tried because its destination failed earlier in the run; its own words, not another row's error
+# (which may name that row's address).
+UNREACHABLE = Outcome("retry", "chưa gửi trong lượt này: nơi nhận vừa lỗi với tin trước (không kết nối được, quá "
+                               "thời gian chờ hoặc yêu cầu gửi chậm lại)", destination_down=True)
 
 
 @dataclass
@@ -84,21 +88,45 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
 
 
 async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor):
-    """Every row of a batch at once, at most `dispatch_concurrency` in flight (Apprise's calls block)."""
-    gate = asyncio.Semaphore(settings.dispatch_concurrency)
+    """Every row of a batch, at most `dispatch_concurrency` in flight (Apprise's calls block).
+
+    The senders are shared among destinations (see `channels.destination`): each free sender takes a row of the
+    destination with the fewest messages in flight, so one that hangs holds only its share of them; and once a
+    destination proved unreachable, its rows not yet started wait for the next run instead of each waiting out
+    its own timeout.
+    """
     loop = asyncio.get_running_loop()
+    queues: dict[str, deque[int]] = {}
+    for index, row in enumerate(rows):
+        queues.setdefault(destination(row.target or "", row.channel), deque()).append(index)
+    in_flight: Counter = Counter()
+    down: set[str] = set()
+    results: list = [None] * len(rows)
 
-    async def one(row: OutboxMessage):
-        context = SendContext(row.idempotency_key, tokens=tokens, zalo_api_url=settings.zalo_api_url,
-                              zns_api_url=settings.zns_api_url)
-        async with gate:
+    async def sender() -> None:
+        while waiting := [d for d, queue in queues.items() if queue]:
+            where = min(waiting, key=in_flight.__getitem__)
+            index = queues[where].popleft()
+            if where in down:
+                results[index] = UNREACHABLE, None
+                continue
+            row = rows[index]
+            context = SendContext(row.idempotency_key, tokens=tokens, zalo_api_url=settings.zalo_api_url,
+                                  zns_api_url=settings.zns_api_url)
+            in_flight[where] += 1
             try:
-                return await loop.run_in_executor(senders, partial(deliver, row.target, row.channel, row.payload,
-                                                                   key=row.idempotency_key, context=context))
+                results[index] = await loop.run_in_executor(
+                    senders, partial(deliver, row.target, row.channel, row.payload, key=row.idempotency_key,
+                                     context=context))
             except Exception as exc:  # a bug or an odd answer in one channel must not stop the others
-                return Outcome("retry", f"lỗi khi gửi: {type(exc).__name__}"), None
+                results[index] = Outcome("retry", f"lỗi khi gửi: {type(exc).__name__}"), None
+            finally:
+                in_flight[where] -= 1
+            if results[index][0].destination_down:
+                down.add(where)
 
-    return await asyncio.gather(*(one(row) for row in rows))
+    await asyncio.gather(*(sender() for _ in range(min(settings.dispatch_concurrency, len(rows)))))
+    return results
 
 
 def _settle(row: OutboxMessage, outcome: Outcome, partial: dict | None, *, now: datetime, settings: Settings,

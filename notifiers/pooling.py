@@ -9,10 +9,12 @@ open between messages. The plugins' own logic (what they send, how they report) 
 from __future__ import annotations
 
 import base64
+import http.client
 import smtplib
 import ssl
 import threading
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
@@ -21,7 +23,27 @@ import urllib3
 from apprise.plugins import custom_json
 from apprise.plugins.email import base as email_base
 
+from notifiers import keepalive
+
 _local = threading.local()
+
+
+def last_failure() -> tuple[bool, str | None]:
+    """What this thread's last message met on the way, which Apprise only logs at debug level: whether the
+    server was unreachable (connection refused or dropped, no answer in time), and a refusal worth naming;
+    asking forgets it."""
+    found = getattr(_local, "unreachable", False), getattr(_local, "why", None)
+    _local.unreachable, _local.why = False, None
+    return found
+
+
+@contextmanager
+def _on_the_wire(*errors: type[BaseException]):
+    try:
+        yield
+    except errors:
+        _local.unreachable = True
+        raise
 
 
 class _Requests:
@@ -40,8 +62,9 @@ class _Requests:
         parts = urlsplit(url)
         proxies = proxies or _proxies(f"{parts.scheme}://{parts.netloc}")
         if proxies or not isinstance(verify, bool) or set(kwargs) - {"data", "params", "headers", "auth"}:
-            return _session().request(method, url, proxies=proxies, verify=verify, timeout=timeout,
-                                      allow_redirects=allow_redirects, **kwargs)
+            with _on_the_wire(requests.ConnectionError, requests.Timeout):
+                return _session().request(method, url, proxies=proxies, verify=verify, timeout=timeout,
+                                          allow_redirects=allow_redirects, **kwargs)
         return _direct(method, url, verify=verify, timeout=timeout, allow_redirects=allow_redirects, **kwargs)
 
 
@@ -58,17 +81,6 @@ _POOLS = {verify: urllib3.PoolManager(num_pools=256, maxsize=64, cert_reqs="CERT
           for verify in (True, False)}
 
 
-class _Response:
-    """What the plugin reads of a response."""
-
-    def __init__(self, answer: urllib3.BaseHTTPResponse):
-        self.status_code, self.reason, self.headers, self.content = answer.status, answer.reason, answer.headers, answer.data
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-
 def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=None, headers=None, auth=None):
     if params:
         url += ("&" if "?" in url else "?") + urlencode(params)
@@ -76,17 +88,33 @@ def _direct(method, url, *, verify, timeout, allow_redirects, data=None, params=
     if auth:
         headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    body = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        answer = _POOLS[verify].request(method, url, body=data, headers=headers,
+        answer = keepalive.request(method, url, body=body, headers=headers, verify=verify, connect_timeout=connect,
+                                   read_timeout=read)
+    except TimeoutError as exc:
+        raise requests.exceptions.Timeout(str(exc) or "timed out") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise requests.exceptions.ConnectionError(str(exc) or type(exc).__name__) from None
+    if allow_redirects and answer.status_code in keepalive.REDIRECTS:
+        return _followed(method, url, verify=verify, connect=connect, read=read, body=body, headers=headers)
+    return answer
+
+
+def _followed(method, url, *, verify, connect, read, body, headers):
+    """A redirected call, through urllib3 (which follows redirects as requests would)."""
+    try:
+        answer = _POOLS[verify].request(method, url, body=body, headers=headers,
                                         timeout=urllib3.Timeout(connect=connect, read=read),
                                         retries=urllib3.Retry(total=None, connect=0, read=0, status=0, other=0,
-                                                              redirect=5 if allow_redirects else 0,
-                                                              raise_on_redirect=False))
+                                                              redirect=5, raise_on_redirect=False))
     except urllib3.exceptions.TimeoutError as exc:
+        _local.unreachable = True
         raise requests.exceptions.Timeout(str(exc)) from None
     except urllib3.exceptions.HTTPError as exc:
+        _local.unreachable = True
         raise requests.exceptions.ConnectionError(str(exc)) from None
-    return _Response(answer)
+    return keepalive.Answer(answer.status, answer.reason, dict(answer.headers), answer.data)
 
 
 @lru_cache(maxsize=1024)
@@ -119,30 +147,39 @@ class _PooledSession:
 
     def __init__(self, key: tuple, make):
         self._key, self._make = key, make
-        self._smtp, self._user, self._tls = make(), None, None
+        with _on_the_wire(OSError):
+            self._smtp = make()
+        self._user, self._tls = None, None
         self.clean_since: float | None = None  # when its last transaction ended well (no RSET needed)
 
     def starttls(self, **kwargs):
         if self._tls is None:
-            self._smtp.starttls(**kwargs)
+            with _on_the_wire(OSError, smtplib.SMTPServerDisconnected):
+                self._smtp.starttls(**kwargs)
             self._tls = kwargs
 
     def login(self, user, password):
-        if self._user == user:
+        # the same account only: a contact with a wrong password must fail, not ride on another's session
+        if self._user == (user, password):
             return
         if self._user is not None:  # another account on the same server: a fresh session for it
             self._smtp.quit()
             self._smtp, self._user = self._make(), None
             if self._tls is not None:
                 self._smtp.starttls(**self._tls)
-        self._smtp.login(user, password)
-        self._user = user
+        try:
+            self._smtp.login(user, password)
+        except smtplib.SMTPAuthenticationError as exc:  # the code only: the server's words may quote the account
+            _local.why = f"máy chủ thư từ chối đăng nhập (SMTP {exc.smtp_code}): kiểm tra tài khoản, mật khẩu"
+            raise
+        self._user = (user, password)
 
     def sendmail(self, *args, **kwargs):
         self.clean_since = None
         try:
-            refused = self._smtp.sendmail(*args, **kwargs)
-        except smtplib.SMTPServerDisconnected:
+            with _on_the_wire(OSError, smtplib.SMTPServerDisconnected):
+                refused = self._smtp.sendmail(*args, **kwargs)
+        except (OSError, smtplib.SMTPServerDisconnected):
             self._smtp = None  # the server closed it meanwhile: the plugin reports a failure, the outbox retries
             raise
         self.clean_since = time.monotonic()
@@ -209,7 +246,7 @@ def close_connections() -> None:
     if session is not None:
         session.close()
         _local.session = None
-    # urllib3's pools are shared by the threads and keep their connections for the next dispatch
+    keepalive.close_connections()
 
 
 def install() -> None:

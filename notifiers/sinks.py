@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
@@ -36,14 +36,18 @@ class Mail:
 
 
 class SmtpSink:
-    """An SMTP server that accepts every message (and any login, so that URLs with passwords work)."""
+    """An SMTP server that accepts every message, and any login (so that URLs with passwords work) unless
+    `logins` names the only user → password pairs it accepts.
 
-    def __init__(self) -> None:
+    It can be stopped and started again on the same port, as a mail server that was down comes back.
+    """
+
+    def __init__(self, *, logins: dict[str, str] | None = None) -> None:
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
         self.port = _free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
-                                      authenticator=lambda *args: AuthResult(success=True))
+        self._logins = logins
+        self._controller: Controller | None = None
 
     def url(self, to: str, *, user: str = "", password: str = "") -> str:
         """A mailto:// contact that delivers here."""
@@ -61,12 +65,23 @@ class SmtpSink:
             self.mails.append(mail)
         return "250 OK"
 
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if self._logins is None:
+            return AuthResult(success=True)
+        user, password = (getattr(auth_data, name, b"").decode() for name in ("login", "password"))
+        return AuthResult(success=self._logins.get(user) == password, handled=False)
+
     def start(self) -> SmtpSink:
+        # a new controller each time: a stopped one has closed its event loop
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
+                                      authenticator=self._authenticate)
         self._controller.start()
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> SmtpSink:
         return self.start()

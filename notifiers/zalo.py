@@ -34,6 +34,9 @@ _VN_MOBILE = re.compile(r"84[35789]\d{8}")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")
 
 REFRESH, RETRY, PERMANENT = "refresh", "retry", "permanent"
+# Limits of the app or the OA as a whole (rate, quota, night hours): every other message of the run would
+# be refused the same way, so the dispatcher leaves them for its next run.
+OA_WIDE = {-32, -211, -234, -133, -144}
 
 # Zalo's error codes (OA API v3 and ZNS): what to do, and why in words an operator understands.
 ERRORS: dict[int, tuple[str, str]] = {
@@ -167,10 +170,10 @@ class _ZaloBase(NotifyBase):
                                    headers=headers, timeout=self.request_timeout,
                                    verify=self.verify_certificate, allow_redirects=False)
         except requests.Timeout:
-            return Outcome("retry", "Zalo không trả lời kịp (quá thời gian chờ)")
+            return Outcome("retry", "Zalo không trả lời kịp (quá thời gian chờ)", destination_down=True)
         except requests.RequestException as exc:
             self.logger.debug("Zalo: lỗi kết nối %s", type(exc).__name__)
-            return Outcome("retry", "không kết nối được tới Zalo")
+            return Outcome("retry", "không kết nối được tới Zalo", destination_down=True)
         return _read_answer(answer)
 
 
@@ -183,9 +186,10 @@ def _token_failure(exc: Exception) -> Outcome:
 
 def _read_answer(answer: requests.Response) -> Outcome:
     if answer.status_code == 429:
-        return Outcome("retry", "Zalo yêu cầu gửi chậm lại (HTTP 429)", _seconds(answer.headers.get("Retry-After")))
+        return Outcome("retry", "Zalo yêu cầu gửi chậm lại (HTTP 429)", _seconds(answer.headers.get("Retry-After")),
+                       destination_down=True)
     if answer.status_code >= 500:
-        return Outcome("retry", f"máy chủ Zalo đang lỗi (HTTP {answer.status_code})")
+        return Outcome("retry", f"máy chủ Zalo đang lỗi (HTTP {answer.status_code})", destination_down=True)
     if answer.status_code != 200:
         return Outcome("retry", f"Zalo trả lời bất thường (HTTP {answer.status_code})")
     try:
@@ -195,7 +199,9 @@ def _read_answer(answer: requests.Response) -> Outcome:
     if code == 0:
         return SENT
     kind, reason = ERRORS.get(code, (RETRY, "lỗi chưa biết"))
-    return TOKEN_REFUSED if kind == REFRESH else Outcome(kind, f"Zalo báo lỗi {code}: {reason}")
+    if kind == REFRESH:
+        return TOKEN_REFUSED
+    return Outcome(kind, f"Zalo báo lỗi {code}: {reason}", destination_down=code in OA_WIDE)
 
 
 def _seconds(value: str | None) -> float | None:
@@ -281,7 +287,7 @@ def _overall(results: list[tuple[str, Outcome]]) -> Outcome:
     who, first = next(((w, o) for w, o in failed if o.status == "retry"), failed[0])
     if len(results) == 1:
         return first
-    return Outcome(first.status, f"người nhận {who}: {first.error}", first.retry_after)
+    return Outcome(first.status, f"người nhận {who}: {first.error}", first.retry_after, first.destination_down)
 
 
 class NotifyZaloZNS(_ZaloBase):

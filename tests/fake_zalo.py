@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qs
@@ -38,6 +39,7 @@ class FakeZalo:
         self._expired: set[str] = set()
         self._codes: list[int] = []
         self._statuses: list[int] = []
+        self._refused: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self.access_token, self.refresh_token = self._new_pair()
 
@@ -84,6 +86,17 @@ class FakeZalo:
         with self._lock:
             self._statuses += [status] * times
 
+    def refuse_user(self, user_id: str, code: int) -> None:
+        """Messages to this OA follower are answered with Zalo error `code` (e.g. −217: they blocked the OA)."""
+        with self._lock:
+            self._refused[user_id] = code
+
+    def clear_failures(self) -> None:
+        """The failures programmed with fail_next and fail_http end now (an outage is over)."""
+        with self._lock:
+            self._codes.clear()
+            self._statuses.clear()
+
     # --- the endpoints --------------------------------------------------------------------------------
 
     def _new_pair(self) -> tuple[str, str]:
@@ -128,7 +141,10 @@ class FakeZalo:
                 raise Violation("access_token header holds a token Zalo never issued")
             if token != self.access_token or token in self._expired:
                 return 200, {"error": -124 if zns else -216, "message": "Access token is invalid"}, {}
-            self.messages.append({"path": path, "body": body, "headers": dict(headers)})
+            refused = None if zns else self._refused.get(body["recipient"]["user_id"])
+            if refused is not None:
+                return 200, {"error": refused, "message": "fake refusal"}, {}
+            self.messages.append({"path": path, "body": body, "headers": dict(headers), "at": time.monotonic()})
             n = len(self.messages)
         data = {"msg_id": f"z{n}", "sent_time": "1760927400000"} if zns else {"message_id": f"m{n}"}
         return 200, {"error": 0, "message": "Success", "data": data}, {}

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.generate import GENERATION
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -14,8 +16,10 @@ def test_quick_bench_prints_every_measure_and_delivers_each_message_once(tmp_pat
     out = done.stdout
     assert "cores" in out and "GiB memory" in out
     for what in ("chase: 20,000 open", "chase growth", "chase peak memory", "dispatch json", "dispatch smtp",
-                 "monitoring over 20,000", "dispatch vs one Prefect task per message", "empty chase, warm server"):
+                 "monitoring over 20,000", "dispatch vs one Prefect task per message", "empty chase, warm server",
+                 "import 20-row appendix to all communes"):
         assert what in out
     assert "| PostgreSQL" in out and "—" not in out.split("chase: 20,000 open")[1].split("\n")[0]  # both columns
     assert out.count("each once") >= 2 and "LOST OR DOUBLED" not in out
-    assert (tmp_path / "open20000-due1000-seed2026" / "done").exists()  # a second run reuses the data
+    # a second run reuses the data; a new generation of the generator gets a new folder
+    assert (tmp_path / f"open20000-due1000-seed2026-g{GENERATION}" / "done").exists()

@@ -4,13 +4,18 @@ that nothing was written (no report, extension, event or outbox row, no evidence
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from domain.links import sign_link
+from intake.service import import_directive, load_plan
 from models.db import session_scope
-from models.links import revoke_links
+from models.directives import Assignment, Task
+from models.env import planning_of
+from models.links import ensure_links, revoke_links
 from models.reporting import Report, ReportLink
 from models.units import Unit
 from web import create_app
@@ -181,3 +186,75 @@ def test_evidence_of_another_unit_is_not_served(site):
         response = site.client.get(f"{site.page}/minh-chung/{sha}")
         assert response.status_code == 404 and "Không tìm thấy tệp minh chứng" in text_of(response)
     assert site.client.get(f"{site.page}/minh-chung/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+# --- signed links: a payload changed, a key guessed, a link replaced, a link of another directive ------------------
+
+def _parts(token: str) -> tuple[str, str, str]:
+    link_id, expires, signature = token.split(".")
+    return link_id, expires, signature
+
+
+def test_a_changed_payload_or_a_guessed_key_is_refused(site):
+    link_id, expires, signature = _parts(site.token)
+    other_id, _, _ = _parts(token_of(site.env, STC))
+    with session_scope(site.env.url) as session:
+        link = session.get(ReportLink, uuid.UUID(link_id))
+    forged = {
+        "expiry pushed back": f"{link_id}.{int(expires) + 86400 * 365}.{signature}",
+        "another unit's link id": f"{other_id}.{expires}.{signature}",
+        "signed with a guessed key": sign_link(link.id, link.expires_at, key=b"khoa-doan-mo"),
+        "signed with an empty key": sign_link(link.id, link.expires_at, key=b""),
+    }
+    before = snapshot(site)
+    for why, token in forged.items():
+        for method in ("get", "report", "extension"):
+            response = _send(site, method, token)
+            assert response.status_code == 403 and "chữ ký không khớp" in text_of(response), (why, method)
+    assert snapshot(site) == before
+
+
+def test_a_replaced_link_is_not_replayed_and_its_successor_works(site):
+    with session_scope(site.env.url) as session:
+        link = session.get(ReportLink, uuid.UUID(_parts(site.token)[0]))
+        revoke_links(session=session, unit_id=link.unit_id, directive_id=link.directive_id, by="vp", now=NOW)
+        unit_ref = session.get(Unit, link.unit_id).ref
+        [fresh] = ensure_links(session=session, pairs={(unit_ref, str(link.directive_id))},
+                               planning=planning_of(site.env), now=NOW).values()
+    new = fresh.rsplit("/", 1)[1]
+    assert new != site.token and site.client.get(f"/bao-cao/{new}").status_code == 200
+    before = snapshot(site)
+    for method in ("get", "report", "extension"):
+        response = _send(site, method, site.token)
+        assert response.status_code == 403 and "đã bị thu hồi" in text_of(response)
+    assert snapshot(site) == before
+    assert site.client.post(site.report_url(site.lead, new), data=report(), files=[pdf()]).status_code == 303
+
+
+OTHER_LETTER = """
+number: 12/UBND-VP
+kind: cong_van
+issued_on: 2025-09-26
+issuer: Văn phòng UBND thành phố Hải Phòng
+subject: V/v báo cáo chuyển đổi số
+tasks:
+  - ref: "1"
+    content: Báo cáo kết quả chuyển đổi số quý III.
+    lead: [Sở Khoa học và Công nghệ]
+    deadline: trước ngày 30/10/2025
+"""
+
+
+def test_a_units_link_opens_only_its_work_in_that_directive(site, tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text(OTHER_LETTER, encoding="utf-8")
+    plan, source = load_plan(env=site.env, path=path)
+    other = import_directive(env=site.env, plan=plan, source=source, actor="test", now=NOW).directive_id
+    with session_scope(site.env.url) as session:
+        [elsewhere] = session.exec(select(Assignment.id).join(Unit).join(Task).where(
+            Unit.name == SKHCN, Task.directive_id == uuid.UUID(str(other)))).all()
+    before = snapshot(site)
+    # the same unit, but the link is for 9395/VP-VX: its work in 12/UBND-VP needs that directive's link
+    refused = site.client.post(site.report_url(elsewhere), data=report(), files=[pdf()])
+    assert refused.status_code == 404 and "không thuộc đơn vị" in text_of(refused) and snapshot(site) == before
+    assert "12/UBND-VP" not in site.client.get(site.page).text

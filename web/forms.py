@@ -17,6 +17,7 @@ from domain.report_form import (
     validate_extension,
     validate_report,
 )
+from domain.text import megabytes
 
 # The text fields (3 × 5,000 characters of up to 4 bytes), ten links and the multipart framing fit in this.
 FORM_OVERHEAD = 1024 * 1024
@@ -56,13 +57,6 @@ def size_refusal(content_length: str | None, limit: int, too_big: str) -> tuple[
 def report_too_big(max_file_bytes: int) -> str:
     return (f"Mỗi lần gửi tối đa {MAX_FILES} tệp, mỗi tệp không quá {megabytes(max_file_bytes)}; "
             "hãy gửi lại với ít tệp hơn hoặc tệp nhỏ hơn.")
-
-
-def megabytes(n: int) -> str:
-    """10 MB, 1,5 MB, 512 KB: a size as people read it."""
-    if n < 1024 * 1024:
-        return f"{max(1, round(n / 1024))} KB"
-    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
 
 
 def report_values(form: FormData) -> dict:

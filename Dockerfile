@@ -10,6 +10,7 @@ COPY pyproject.toml README.md ./
 COPY cli ./cli
 COPY config ./config
 COPY domain ./domain
+COPY drafting ./drafting
 COPY flows ./flows
 COPY intake ./intake
 COPY models ./models

@@ -39,6 +39,8 @@ def postgres_server(folder: Path):
         if data.exists():
             shutil.chown(data, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
+        if subprocess.run([*as_user, "test", "-x", str(folder)], check=False).returncode != 0:
+            raise RuntimeError(f"{folder}: the postgres user cannot reach this folder (choose --data elsewhere)")
 
     def run(*cmd: str) -> None:
         subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Coi như thời điểm này (ISO, giờ Việt Nam)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Coi như thời điểm này (ISO, giờ Việt Nam)")]
 
 
 def actor() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -25,16 +25,22 @@ from models.env import prepare
 from models.messaging import CHANNEL_LABELS as CHANNELS
 from models.messaging import OutboxStatus
 from models.outbox import outbox_counts, undelivered
-from models.queries import directive_detail, directive_overview, directive_timeline, first_notice_at
+from models.queries import (
+    directive_detail,
+    directive_overview,
+    directive_timeline,
+    first_notice_at,
+)
+
 
 @app.command("import")
 @edge
 def import_cmd(
     path: Annotated[Path, typer.Argument(help="Tệp văn bản: .yaml/.json, hoặc .xlsx phụ lục")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không ghi")] = False,
-    header: Annotated[Optional[Path], typer.Option(help="Phần đầu văn bản (YAML) cho tệp .xlsx")] = None,
-    number: Annotated[Optional[str], typer.Option(help="Số, ký hiệu (ghi đè)")] = None,
-    issued_on: Annotated[Optional[str], typer.Option("--issued-on", help="Ngày ban hành YYYY-MM-DD (ghi đè)")] = None,
+    header: Annotated[Path | None, typer.Option(help="Phần đầu văn bản (YAML) cho tệp .xlsx")] = None,
+    number: Annotated[str | None, typer.Option(help="Số, ký hiệu (ghi đè)")] = None,
+    issued_on: Annotated[str | None, typer.Option("--issued-on", help="Ngày ban hành YYYY-MM-DD (ghi đè)")] = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
 ):
@@ -96,7 +102,7 @@ def _say_when_notices_go(env, directive_id: str) -> None:
 @edge
 def deadline_cmd(
     text: Annotated[str, typer.Argument(help="Thời hạn như văn bản viết, ví dụ “trước ngày 30/9/2025”")],
-    issued: Annotated[Optional[str], typer.Option("--issued", help="Ngày ban hành YYYY-MM-DD")] = None,
+    issued: Annotated[str | None, typer.Option("--issued", help="Ngày ban hành YYYY-MM-DD")] = None,
     json_: JsonOpt = False,
 ):
     """Đọc một thời hạn như văn bản viết; cho biết ngày đến hạn thực tế (ngày làm việc)."""
@@ -124,7 +130,7 @@ def deadline_cmd(
 @edge
 def timeline_cmd(
     directive: Annotated[str, typer.Argument(help="Số hoặc mã văn bản đã ban hành")],
-    until: Annotated[Optional[str], typer.Option("--until", help="Đến ngày YYYY-MM-DD (mặc định: 30 ngày sau hạn cuối)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Đến ngày YYYY-MM-DD (mặc định: 30 ngày sau hạn cuối)")] = None,
     json_: JsonOpt = False,
 ):
     """Các tin nhắn chính sách nhắc việc sẽ gửi cho một văn bản (giả định không có báo cáo); không gửi gì."""
@@ -148,7 +154,7 @@ def timeline_cmd(
 @app.command("status")
 @edge
 def status_cmd(
-    directive: Annotated[Optional[str], typer.Argument(help="Số hoặc mã văn bản; bỏ trống để xem tất cả")] = None,
+    directive: Annotated[str | None, typer.Argument(help="Số hoặc mã văn bản; bỏ trống để xem tất cả")] = None,
     as_of: AsOfOpt = None,
     assignments: Annotated[bool, typer.Option("--assignments", help="Liệt kê từng đơn vị")] = False,
     json_: JsonOpt = False,
@@ -222,7 +228,7 @@ def _detail_tables(d: dict, with_assignments: bool) -> None:
                 out.print(f"  {t['ref']:>6}  {a['role']:<12} {a['unit']:<45} {vn_date(a['due']):>10}  {a['status']}")
 
 
-from cli import backup, doctor, messaging, operations, reporting  # noqa: E402,F401  (their commands are listed after these)
+from cli import backup, doctor, drafting, messaging, operations, reporting  # noqa: F401  (their commands are listed after these)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pendulum
 import typer
@@ -18,7 +18,6 @@ from domain.policy import TZ
 from domain.reminders import STEP_LABELS
 from domain.text import vn_date, vn_weekday
 from models.env import prepare
-
 
 
 @app.command("chase")
@@ -36,7 +35,7 @@ def chase_cmd(
 @edge
 def dispatch_cmd(
     as_of: AsOfOpt = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Gửi tối đa chừng này tin")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Gửi tối đa chừng này tin")] = None,
     json_: JsonOpt = False,
 ):
     """Gửi các tin nhắn đang chờ trong hàng đợi, kể cả tin gửi lại sau lỗi (flow dispatch_outbox)."""
@@ -46,7 +45,7 @@ def dispatch_cmd(
 @app.command("assign")
 @edge
 def assign_cmd(
-    directive: Annotated[Optional[str], typer.Argument(help="Số hoặc mã văn bản; bỏ trống: mọi văn bản")] = None,
+    directive: Annotated[str | None, typer.Argument(help="Số hoặc mã văn bản; bỏ trống: mọi văn bản")] = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
 ):
@@ -58,9 +57,9 @@ def assign_cmd(
 @edge
 def simulate_cmd(
     directive: Annotated[str, typer.Argument(help="Số hoặc mã văn bản")],
-    from_: Annotated[Optional[str], typer.Option("--from", help="Từ ngày YYYY-MM-DD (mặc định: ngày ban hành)")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="Đến ngày YYYY-MM-DD (mặc định: 30 ngày sau)")] = None,
-    issued_at: Annotated[Optional[str], typer.Option("--issued-at", help="Với bản dự thảo: giả định ký lúc này (ISO)")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Từ ngày YYYY-MM-DD (mặc định: ngày ban hành)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Đến ngày YYYY-MM-DD (mặc định: 30 ngày sau)")] = None,
+    issued_at: Annotated[str | None, typer.Option("--issued-at", help="Với bản dự thảo: giả định ký lúc này (ISO)")] = None,
     json_: JsonOpt = False,
 ):
     """Chạy thử từng ngày làm việc qua các flow thật, gửi vào hộp thư và máy chủ HTTP thử trên máy này."""

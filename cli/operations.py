@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ from domain.errors import ConfigError, InputError
 @edge
 def deploy_cmd(
     work_pool: Annotated[str, typer.Option("--work-pool", help="Tên work pool (kiểu process) mà các worker lấy việc")],
-    env: Annotated[Optional[list[str]], typer.Option("--env", help="KEY=VALUE cho các lần chạy trên worker (không ghi bí mật ở đây)")] = None,
+    env: Annotated[list[str] | None, typer.Option("--env", help="KEY=VALUE cho các lần chạy trên worker (không ghi bí mật ở đây)")] = None,
     json_: JsonOpt = False,
 ):
     """Đăng ký mọi deployment (kèm lịch) lên Prefect server (PREFECT_API_URL) cho các worker của một work pool."""
@@ -27,10 +27,9 @@ def deploy_cmd(
                           "ví dụ PREFECT_API_URL=http://may-chu:4200/api")
     job_env = dict(_pair(item) for item in env or [])
     _ensure_pool(work_pool)
+    from config.settings import get_settings
     from flows.alerts import ensure_alerts
     from flows.deployments import register
-
-    from config.settings import get_settings
 
     names = register(work_pool=work_pool, job_env=job_env, chase_shards=get_settings().chase_shards)
     alerts = ensure_alerts()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,7 +12,12 @@ from cli.app import AsOfOpt, JsonOpt, actor, app
 from cli.flowrun import run_flow
 from cli.output import edge, out, parse_day, parse_moment, print_json
 from domain.errors import InputError, Problem, ValidationError
-from domain.report_form import Upload, check_uploads, validate_extension, validate_report
+from domain.report_form import (
+    Upload,
+    check_uploads,
+    validate_extension,
+    validate_report,
+)
 from domain.text import vn_date
 from intake.report_sheet import read_report_sheet
 from models.crud import find_directive, find_unit
@@ -20,7 +25,12 @@ from models.db import session_scope
 from models.env import planning_of, prepare
 from models.evidence import store_evidence
 from models.links import ensure_links, revoke_links
-from models.reports import find_work_by, request_extension, submit_report, waiting_decisions
+from models.reports import (
+    find_work_by,
+    request_extension,
+    submit_report,
+    waiting_decisions,
+)
 
 UnitArg = Annotated[str, typer.Argument(help="Tên đơn vị, ví dụ “Sở Tài chính”")]
 DirectiveArg = Annotated[str, typer.Argument(help="Số hoặc mã văn bản")]
@@ -35,8 +45,8 @@ def report_cmd(
     done: Annotated[str, typer.Option("--done", help="Kết quả thực hiện")],
     difficulties: Annotated[str, typer.Option("--difficulties", help="Khó khăn, vướng mắc")] = "",
     proposals: Annotated[str, typer.Option("--proposals", help="Đề xuất")] = "",
-    link: Annotated[Optional[list[str]], typer.Option("--link", help="Đường dẫn minh chứng (lặp lại được)")] = None,
-    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Tệp minh chứng (lặp lại được)")] = None,
+    link: Annotated[list[str] | None, typer.Option("--link", help="Đường dẫn minh chứng (lặp lại được)")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="Tệp minh chứng (lặp lại được)")] = None,
     complete: Annotated[bool, typer.Option("--complete", help="Đơn vị báo cáo đã hoàn thành")] = False,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
@@ -108,7 +118,7 @@ def report_import_cmd(
 @app.command("reports")
 @edge
 def reports_cmd(
-    directive: Annotated[Optional[str], typer.Argument(help="Số hoặc mã văn bản; bỏ trống: tất cả")] = None,
+    directive: Annotated[str | None, typer.Argument(help="Số hoặc mã văn bản; bỏ trống: tất cả")] = None,
     json_: JsonOpt = False,
 ):
     """Báo cáo hoàn thành và đề nghị gia hạn đang chờ Văn phòng quyết định."""
@@ -135,7 +145,7 @@ def review_cmd(
     report: Annotated[str, typer.Argument(help="Mã báo cáo hoàn thành (8 ký tự đầu là đủ)")],
     accept: Annotated[bool, typer.Option("--accept", help="Chấp nhận")] = False,
     return_: Annotated[bool, typer.Option("--return", help="Trả lại (cần --reason)")] = False,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Lý do (đơn vị nhận được)")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Lý do (đơn vị nhận được)")] = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
 ):
@@ -152,8 +162,8 @@ def extension_cmd(
     extension: Annotated[str, typer.Argument(help="Mã đề nghị gia hạn (8 ký tự đầu là đủ)")],
     grant: Annotated[bool, typer.Option("--grant", help="Đồng ý")] = False,
     refuse: Annotated[bool, typer.Option("--refuse", help="Không đồng ý (cần --reason)")] = False,
-    to: Annotated[Optional[str], typer.Option("--to", help="Hạn mới YYYY-MM-DD (mặc định: ngày đơn vị đề nghị)")] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Lý do")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Hạn mới YYYY-MM-DD (mặc định: ngày đơn vị đề nghị)")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Lý do")] = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
 ):
@@ -230,7 +240,7 @@ def link_cmd(
 @app.command("monitor")
 @edge
 def monitor_cmd(
-    month: Annotated[Optional[str], typer.Option("--month", help="Tháng tính cập nhật, YYYY-MM (mặc định: tháng này)")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="Tháng tính cập nhật, YYYY-MM (mặc định: tháng này)")] = None,
     no_warnings: Annotated[bool, typer.Option("--no-warnings", help="Không gửi diện cảnh báo")] = False,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,

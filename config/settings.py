@@ -32,6 +32,7 @@ class Settings(LockWaits):
     registry_file: Path = CONFIG_DIR / "registry.yaml"
     calendar_file: Path = CONFIG_DIR / "calendar_overrides.yaml"
     policies_file: Path = CONFIG_DIR / "policies.yaml"
+    drafting_file: Path = CONFIG_DIR / "drafting.yaml"
     contacts_file: Path | None = Field(default=None, description="Apprise URLs of units and people (not in git)")
     max_import_bytes: int = 10 * 1024 * 1024
     actor: str = Field(default="", description="Who the CLI acts as in the audit log (default: $USER)")

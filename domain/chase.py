@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.policy import ReminderPolicy
-from domain.reminders import KINDS, Item, Step, ref_order, escalation_recipients, escalation_steps, unit_steps
+from domain.reminders import (
+    KINDS,
+    Item,
+    Step,
+    escalation_recipients,
+    escalation_steps,
+    ref_order,
+    unit_steps,
+)
 from domain.workdays import WorkCalendar
 
 FOREVER = date(9999, 1, 1)  # the step generators are lazy: the scan stops at the first step after as_of

@@ -40,7 +40,7 @@ class Deadline:
     period: Period | None = None
 
     def as_json(self) -> dict:
-        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        iso = lambda d: d.isoformat() if d else None
         return {"kind": self.kind, "due": iso(self.due), "effective_due": iso(self.effective_due), "period": self.period}
 
 

@@ -15,7 +15,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic import ValidationError as PydanticError
 
 from domain.deadlines import Deadline, parse_deadline
-from domain.errors import DeadlineError, Problem, UnknownUnitError, ValidationError, problems_from
+from domain.errors import (
+    DeadlineError,
+    Problem,
+    UnknownUnitError,
+    ValidationError,
+    problems_from,
+)
 from domain.policy import ReminderPolicy
 from domain.registry import Registry, Resolved
 from domain.text import nfc, refuse_controls

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from domain.errors import InputError
 
@@ -37,7 +37,7 @@ def read_link(token: str, *, key: bytes, now: datetime) -> uuid.UUID:
     payload = f"{match[1]}.{match[2]}"
     if not hmac.compare_digest(match[3], _signature(payload, key)):
         raise LinkError("đường dẫn báo cáo không hợp lệ (chữ ký không khớp): hãy mở lại đường dẫn trong tin nhắn")
-    if datetime.fromtimestamp(int(match[2]), tz=timezone.utc) <= now:
+    if datetime.fromtimestamp(int(match[2]), tz=UTC) <= now:
         raise LinkError("đường dẫn báo cáo đã hết hạn: đường dẫn mới có trong tin nhắc việc gần nhất, "
                         "hoặc đề nghị Văn phòng cấp lại")
     return uuid.UUID(match[1])

@@ -86,6 +86,14 @@ class Registry:
             for spelling in (group.name, *group.aliases):
                 self._index.setdefault(match_key(spelling), ("group", group.name))
 
+    def spellings(self) -> dict[str, tuple[str, str]]:
+        """Every match key the registry knows → ("unit", ref) or ("group", name); drafting scans text with them."""
+        return dict(self._index)
+
+    def display(self, hit: tuple[str, str]) -> str:
+        """The registry's spelling (full diacritics) of a unit ref or group name."""
+        return self._display(hit)
+
     def members(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(u.ref for u in self.units.values() if u.kind in kinds)
 
@@ -109,6 +117,11 @@ class Registry:
         Commas both separate names and occur inside them, so the longest run of comma-separated pieces
         that names something is taken first.
         """
+        if isinstance(written, list) and len(written) > 1:
+            try:  # a list of whole names ("Văn phòng Thành ủy", "Sở Khoa học và Công nghệ") item by item
+                return [r for item in written for chunk in _split_names(nfc(str(item))) for r in self._resolve_chunk(chunk)]
+            except UnknownUnitError:
+                pass
         # A YAML flow list splits "[UBND các xã, phường, đặc khu]" into three items: join them back.
         text = ", ".join(str(i) for i in written) if isinstance(written, list) else str(written)
         out: list[Resolved] = []

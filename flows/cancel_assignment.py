@@ -10,7 +10,8 @@ from pydantic import Field
 
 from flows.reports import office_decision
 from models.crud import find_directive, find_unit
-from models.reports import cancel_assignment as cancel, find_work_by
+from models.reports import cancel_assignment as cancel
+from models.reports import find_work_by
 
 
 @flow(name="cancel_assignment", description="Hủy nhiệm vụ đã giao cho một đơn vị / Cancel a unit's assignment")

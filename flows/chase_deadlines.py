@@ -12,7 +12,14 @@ from pydantic import Field
 from domain.errors import DondocError
 from domain.policy import TZ
 from flows.reports import publish_run
-from flows.runtime import actor, in_deployment, moment, name_run, open_request, run_shards
+from flows.runtime import (
+    actor,
+    in_deployment,
+    moment,
+    name_run,
+    open_request,
+    run_shards,
+)
 from flows.tasks import plan_messages, send_due_messages
 from models.db import session_scope
 from models.outbox import outbox_counts

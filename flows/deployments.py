@@ -8,7 +8,10 @@ import importlib
 import io
 from dataclasses import dataclass, field, replace
 
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.client.schemas.objects import (
+    ConcurrencyLimitConfig,
+    ConcurrencyLimitStrategy,
+)
 from prefect.schedules import Cron
 
 from config.settings import PROJECT_DIR
@@ -51,6 +54,9 @@ SPECS = [
          ("channels", "scheduled"), one_at_a_time=True),
     Spec("flows/issue_directive.py:issue_directive", "issue-directive",
          "Đăng ký, ban hành văn bản chỉ đạo từ tệp hoặc YAML dán vào / Register and issue a directive",
+         tags=("issuance", "ad-hoc")),
+    Spec("flows/draft_directive.py:draft_directive", "draft-directive",
+         "Đọc công văn/kế hoạch (kể cả OCR), đề xuất bản nháp để sửa rồi ban hành / Draft a directive from its letter",
          tags=("issuance", "ad-hoc")),
     Spec("flows/issue_draft.py:issue_draft", "issue-draft",
          "Ban hành bản dự thảo: cấp số, ngày, giao nhiệm vụ / Issue a draft", tags=("issuance", "ad-hoc")),

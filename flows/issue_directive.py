@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pendulum
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 from pydantic import BaseModel, Field, model_validator

@@ -12,8 +12,8 @@ from prefect.states import Failed
 from pydantic import Field
 
 from domain.errors import DondocError
-from domain.text import vn_date, vn_weekday
 from domain.reminders import STEP_LABELS
+from domain.text import vn_date, vn_weekday
 from flows.runtime import actor, moment
 from models.db import session_scope
 from models.env import prepare

@@ -10,7 +10,8 @@ from pydantic import Field
 
 from flows.reports import office_decision
 from models.reporting import Report
-from models.reports import find_by_id, review_report as review
+from models.reports import find_by_id
+from models.reports import review_report as review
 
 
 @flow(name="review_report", description="Duyệt báo cáo hoàn thành: chấp nhận hoặc trả lại / Review a completion report")

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 
 import pendulum
-from pydantic_core import to_jsonable_python
 from prefect import get_client
 from prefect.runtime import deployment, flow_run
+from pydantic_core import to_jsonable_python
 
 from domain.policy import TZ
 from flows import heartbeats  # noqa: F401  (flow runs end without waiting for the heartbeat thread)

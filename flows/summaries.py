@@ -43,7 +43,7 @@ def directive_markdown(result: ImportResult) -> str:
 def _task_row(t: TaskPlan) -> str:
     d = t.deadline
     effective = vn_date(d.effective_due) if d.effective_due else (PERIOD_LABELS.get(d.period, "—") if d.period else "chờ xác định")
-    units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"  # noqa: E731
+    units = lambda rs: "; ".join(f"{r.name} ({len(r.units)} đơn vị)" if r.kind == "group" else r.name for r in rs) or "—"
     content = t.content if len(t.content) <= 90 else t.content[:89] + "…"
     return (f"| {md_text(t.ref)} | {md_text(d.written)} | {effective} | {md_text(units(t.lead))} | {md_text(units(t.coordinating))} "
             f"| {md_text(content)} |")

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from prefect import get_run_logger, task
-from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 
 from flows.alerts import DEAD_LETTERS
 from models.chase import ChaseResult, plan_chase

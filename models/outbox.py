@@ -35,10 +35,11 @@ def insert_outbox(*, session: Session, rows: list[dict]) -> int:
 
 
 def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelta, in_office_hours: bool,
-                 worker: str, shard: tuple[int, int] = (0, 1)) -> tuple[str, list[OutboxMessage]]:
-    """Take up to `limit` rows due at `now` for this worker; a claim whose lease ran out is taken back.
+                 worker: str, shard: tuple[int, int] = (0, 1)) -> tuple[str, list[uuid.UUID]]:
+    """Take up to `limit` rows due at `now` for this worker (their ids); a claim whose lease ran out is taken back.
 
-    `shard` (index, count) keeps to the recipients of one share of the outbox, when workers split it.
+    `shard` (index, count) keeps to the recipients of one share of the outbox, when workers split it. The rows
+    are read with `claimed_outbox`, after the commit: SQLite's write lock is then held only to mark them.
     """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     now_utc = utc(now)
@@ -53,12 +54,18 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
     pick = select(OUTBOX.c.id).where(claimable).order_by(OUTBOX.c.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    session.execute(
+    claimed = session.execute(
         update(OUTBOX).where(OUTBOX.c.id.in_(pick.scalar_subquery()), claimable)
         .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=utc(now + lease),
                 attempts=OUTBOX.c.attempts + 1)
+        .returning(OUTBOX.c.id)
     )
-    return token, list(session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)).all())
+    return token, list(claimed.scalars().all())
+
+
+def claimed_outbox(*, session: Session, ids: list[uuid.UUID]) -> list[OutboxMessage]:
+    """The rows of a claim, by key (`claimed_by` has no index, and the outbox keeps every message ever sent)."""
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()) if ids else []
 
 
 @dataclass(frozen=True)

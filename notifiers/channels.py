@@ -13,7 +13,7 @@ import apprise
 from apprise import NotifyFormat
 from apprise.plugins import url_to_dict
 
-from notifiers import email_text, pooling, zalo
+from notifiers import email_mime, email_text, pooling, zalo
 from notifiers.delivery import SENT, Outcome, SendContext
 
 CHANNELS = {"mailto": "email", "mailtos": "email", "json": "webhook", "jsons": "webhook", "zalo": "zalo",
@@ -23,6 +23,7 @@ KEY_HEADER = "X-Dondoc-Idempotency-Key"
 zalo.register()
 pooling.install()
 email_text.install()
+email_mime.install()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,7 +22,7 @@ from domain.workdays import WorkCalendar
 from models.crud import create_event
 from models.db import transaction
 from models.messaging import OutboxMessage, OutboxStatus
-from models.outbox import Settled, claim_outbox, settle_outbox
+from models.outbox import Settled, claim_outbox, claimed_outbox, settle_outbox
 from notifiers import pooling
 from notifiers.channels import deliver, destination
 from notifiers.delivery import Outcome, SendContext
@@ -67,27 +67,58 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
 
 def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, policy, worker, limit, shard, tokens,
                       open_now, lease, senders) -> None:
-    """Claim, send, settle; batch after batch. The senders' threads (and their open connections) last the run."""
-    while limit is None or result.attempted < limit:
-        batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - result.attempted)
-        token, rows = transaction(url, lambda session, batch=batch: claim_outbox(
+    """Claim, send, settle; batch after batch. The senders' threads (and their open connections) last the run.
+
+    The next batch is claimed while one is sent, and goes out while that one is recorded: the senders do not
+    wait for the database's commits. (A crash leaves two batches claimed instead of one; their leases run out
+    alike, and what was not started is not sent.)
+    """
+    claimed = 0
+
+    def claim() -> tuple[str, list[OutboxMessage]] | None:
+        nonlocal claimed
+        if limit is not None and claimed >= limit:
+            return None
+        batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - claimed)
+        token, ids = transaction(url, lambda session: claim_outbox(
             session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard))
-        if not rows:
-            break
-        outcomes = _run(_send_all(rows, tokens, settings, senders))
-        settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar, policy=policy)
-                   for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
+        if not ids:
+            return None
+        claimed += len(ids)
+        return token, transaction(url, lambda session: claimed_outbox(session=session, ids=ids))
 
-        def settle(session, token=token, settled=settled):
-            settle_outbox(session=session, token=token, results=settled, now=now)
-            create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
-                         data=dict(Counter(s.status for s in settled)))
+    stop = threading.Event()  # set on a failure: the batch under way starts no further message
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-batch") as batches:
 
-        transaction(url, settle)
-        _tally(result, rows, settled)
+        def send(rows: list[OutboxMessage]) -> Future:
+            return batches.submit(asyncio.run, _send_all(rows, tokens, settings, senders, stop))
+
+        current = claim()
+        sending = send(current[1]) if current else None
+        try:
+            while current:
+                token, rows = current
+                upcoming = claim()
+                outcomes = sending.result()
+                sending = send(upcoming[1]) if upcoming else None
+                settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar,
+                                   policy=policy) for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
+
+                def record(session, token=token, settled=settled):
+                    settle_outbox(session=session, token=token, results=settled, now=now)
+                    create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
+                                 data=dict(Counter(s.status for s in settled)))
+
+                transaction(url, record)
+                _tally(result, rows, settled)
+                current = upcoming
+        except BaseException:
+            stop.set()
+            raise
 
 
-async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor):
+async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor,
+                    stop: threading.Event):
     """Every row of a batch, at most `dispatch_concurrency` in flight (Apprise's calls block).
 
     The senders are shared among destinations (see `channels.destination`): each free sender takes a row of the
@@ -104,7 +135,7 @@ async def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Set
     results: list = [None] * len(rows)
 
     async def sender() -> None:
-        while waiting := [d for d, queue in queues.items() if queue]:
+        while (waiting := [d for d, queue in queues.items() if queue]) and not stop.is_set():
             where = min(waiting, key=in_flight.__getitem__)
             index = queues[where].popleft()
             if where in down:
@@ -171,13 +202,3 @@ def _close_connections(senders: ThreadPoolExecutor, threads: int) -> None:
         pooling.close_connections()
 
     list(senders.map(close, range(threads)))
-
-
-def _run(coro):
-    """Run a coroutine from sync code, also when the caller already has an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()

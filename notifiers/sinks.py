@@ -39,10 +39,14 @@ class SmtpSink:
     """An SMTP server that accepts every message, and any login (so that URLs with passwords work) unless
     `logins` names the only user → password pairs it accepts.
 
-    It can be stopped and started again on the same port, as a mail server that was down comes back.
+    It can be stopped and started again on the same port, as a mail server that was down comes back. It offers
+    PIPELINING, as mail servers do (aiosmtpd reads the commands in order from its buffer, but does not say so
+    by itself); `pipelining=False` makes it a server that does not.
     """
 
-    def __init__(self, *, logins: dict[str, str] | None = None) -> None:
+    def __init__(self, *, logins: dict[str, str] | None = None, pipelining: bool = True) -> None:
+        if pipelining:
+            self.handle_EHLO = self._ehlo_with_pipelining  # aiosmtpd calls the hooks the handler has
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
         self.port = _free_port()
@@ -53,6 +57,10 @@ class SmtpSink:
         """A mailto:// contact that delivers here."""
         auth = f"{quote(user, safe='')}:{quote(password, safe='')}@" if user else ""
         return f"mailto://{auth}127.0.0.1:{self.port}?from=dondoc@localhost&to={quote(to)}&mode=insecure"
+
+    async def _ehlo_with_pipelining(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname  # what aiosmtpd does itself when the handler has no EHLO hook
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.content)

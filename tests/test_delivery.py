@@ -181,6 +181,23 @@ def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings,
     assert len(steps) == len({(s.assignment_id, s.kind, s.step_at) for s in steps})
 
 
+def test_a_limited_dispatch_sends_that_many_batch_after_batch_and_the_next_sends_the_rest(sqlite_settings, smtp_sink):
+    from config.loaders import load_registry
+
+    communes = [u for u in load_registry(sqlite_settings).units.values() if u.kind == "commune"]
+    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    env = issue_example(write_contacts(sqlite_settings.model_copy(update={"dispatch_batch": 10}), contacts))
+    chase(env, at(29, 9))
+    # batches of 10, the next claimed while one is sent: the limit still holds exactly
+    result = dispatch_due(url=env.url, now=at(29, 9), settings=env.settings, calendar=env.calendar,
+                          policy=env.policies["default"], worker="test", limit=25)
+    assert result.attempted == 25 and result.count("sent") == 25 and len(smtp_sink.mails) == 25
+    assert Counter(r.status for r in outbox(env) if r.channel == "email") == {"sent": 25, "pending": 89}
+    assert dispatch(env, at(29, 9)).count("sent") == 89
+    keys = Counter(m.key for m in smtp_sink.mails)
+    assert len(keys) == 114 and set(keys.values()) == {1}
+
+
 def test_zalo_oa_and_zns_through_the_chase_with_an_expired_token_refreshed_once(sqlite_settings):
     from datetime import timedelta
 

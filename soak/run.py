@@ -139,27 +139,24 @@ class Soak:
         n = 2 if self.rng.random() < 0.25 else 1
         self.tally.chases += 1
         self.tally.chase_pairs += n == 2
-        children = []
-        for _ in range(n):  # killed while planning (delay) or in the middle of sending (arrivals)
-            doomed = self.rng.random() < 0.12
-            children.append(self._fork("chase", now, delay=self.rng.uniform(0, 1.5) if doomed else None,
-                                       arrivals=self.rng.randint(1, 150) if doomed and self.rng.random() < 0.5
-                                       else None))
+        doomed = [self.rng.random() < 0.12 for _ in range(n)]  # killed while planning, or in the middle of sending
+        self._slow(any(doomed))
+        children = [self._fork("chase", now, delay=self.rng.uniform(0, 1.0) if d else None,
+                               arrivals=self.rng.randint(1, 150) if d and self.rng.random() < 0.5 else None)
+                    for d in doomed]
         return any(c.killed for c in self._wait(children))
 
     def _dispatch(self, now: datetime, *, faults: bool) -> None:
         """A pass of the dispatch schedule, sometimes two dispatchers at once, sometimes one killed once some of
-        what is due has arrived (so that it dies with a claim in hand)."""
+        what is due has arrived, or while its sink fails (so that it dies with a claim in hand)."""
         n = 2 if faults and self.rng.random() < 0.25 else 1
         self.tally.passes += 1
         self.tally.dispatcher_pairs += n == 2
         due = self._count(now) if faults else 0
-        children = []
-        for _ in range(n):
-            doomed = due and self.rng.random() < 0.2  # killed after some arrived, or while its sink fails
-            children.append(self._fork("dispatch", now, arrivals=self.rng.randint(1, due) if doomed else None,
-                                       delay=self.rng.uniform(0.05, 0.5) if doomed else None))
-        self._wait(children)
+        doomed = [bool(due) and self.rng.random() < 0.2 for _ in range(n)]
+        self._slow(any(doomed))
+        self._wait([self._fork("dispatch", now, arrivals=self.rng.randint(1, due) if d else None,
+                               delay=self.rng.uniform(0.02, 0.3) if d else None) for d in doomed])
 
     def _issue(self, now: datetime, issuance) -> None:
         """An import (and issuance), maybe killed; run again until it went through, then its notices."""
@@ -271,10 +268,16 @@ class Soak:
             mode = next((m for begin, end, m in self.windows.get(channel, []) if begin <= now < end), "up")
             self._set(channel, mode, self.cut.get(channel, 0.0))
 
-    def _set(self, channel: str, mode: str, cut: float) -> None:
-        if self.modes.get(channel) != (mode, cut):
-            self.sinks.set(channel, mode, cut)
-            self.modes[channel] = (mode, cut)
+    def _slow(self, slow: bool) -> None:
+        """Slow receivers while a doomed job sends (30 ms a message): its kill lands mid-send, however fast
+        the machine."""
+        for channel, (mode, cut, _) in list(self.modes.items()):
+            self._set(channel, mode, cut, 0.03 if slow else 0.0)
+
+    def _set(self, channel: str, mode: str, cut: float, slow: float = 0.0) -> None:
+        if self.modes.get(channel) != (mode, cut, slow):
+            self.sinks.set(channel, mode, cut, slow)
+            self.modes[channel] = (mode, cut, slow)
 
 
 def _on_grid(moment: datetime) -> datetime:

@@ -3,8 +3,9 @@
 That process runs the product's HTTP and SMTP sinks (notifiers/sinks.py) and, in front of each, a small TCP
 proxy that is told what to do: pass everything (`up`), refuse connections (`down`: the server is gone), answer
 every new connection with an error (`error`: HTTP 500, SMTP 421), hang up on it (`drop`), and, while up, cut
-a connection at random (`cut`, a probability per chunk the client sends, per request for HTTP). A cut always
-falls before a chunk is passed on: what reached a sink had its answer on the way, so a fault never makes a
+a connection at random (`cut`, a probability per chunk the client sends, per request for HTTP), or answer
+slowly (`slow` seconds before each message goes on: time to kill its sender mid-send). A cut always falls
+before a chunk is passed on: what reached a sink had its answer on the way, so a fault never makes a
 delivered message look failed, and a message that arrives twice can only be a re-send by the outbox. Every
 arrival is counted by its idempotency key. Commands and answers are JSON lines on stdin and stdout.
 """
@@ -52,9 +53,9 @@ class SinkProcess:
         port = self.ports["smtp_proxy" if faults else "smtp"]
         return f"mailto://127.0.0.1:{port}?from=dondoc@localhost&to={quote(to)}&mode=insecure"
 
-    def set(self, channel: str, mode: str = "up", cut: float = 0.0) -> None:
+    def set(self, channel: str, mode: str = "up", cut: float = 0.0, slow: float = 0.0) -> None:
         """What the proxy in front of the `http` or `smtp` sink does from now on."""
-        self.ask(op="set", channel=channel, mode=mode, cut=cut)
+        self.ask(op="set", channel=channel, mode=mode, cut=cut, slow=slow)
 
     def arrivals(self) -> int:
         return self.ask(op="arrivals")["arrivals"]
@@ -83,7 +84,7 @@ class FaultyPort:
 
     def __init__(self, kind: str, target: int, rng: random.Random):
         self.kind, self.target, self.rng = kind, target, rng
-        self.mode, self.cut, self.port = "up", 0.0, 0
+        self.mode, self.cut, self.slow, self.port = "up", 0.0, 0.0, 0
         self.server: asyncio.Server | None = None
         self.live: set[asyncio.StreamWriter] = set()
         self.faults: Counter = Counter()
@@ -92,7 +93,7 @@ class FaultyPort:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self.server.sockets[0].getsockname()[1]
 
-    async def set(self, mode: str, cut: float) -> None:
+    async def set(self, mode: str, cut: float, slow: float = 0.0) -> None:
         if mode not in MODES:
             raise ValueError(mode)
         if mode != "up":  # a fault starts now, also for the connections a sender keeps open
@@ -104,7 +105,7 @@ class FaultyPort:
             self.server = None
         elif mode != "down" and self.server is None:
             await self.open()  # the same port again
-        self.mode, self.cut = mode, cut
+        self.mode, self.cut, self.slow = mode, cut, slow
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.mode != "up":
@@ -144,6 +145,8 @@ class FaultyPort:
             if self.cut and starts and self.rng.random() < self.cut:
                 self.faults[f"{self.kind} cut"] += 1
                 return False
+            if self.slow and (data[:1].isalpha() if self.kind == "http" else data[:4].upper() == b"MAIL"):
+                await asyncio.sleep(self.slow)
             up_writer.write(data)
             if not await _drain(up_writer):
                 return False
@@ -216,7 +219,8 @@ def main(seed: int) -> None:
         command = json.loads(line)
         op = command["op"]
         if op == "set":
-            on_loop(proxies[command["channel"]].set(command["mode"], float(command.get("cut", 0))))
+            proxy = proxies[command["channel"]]
+            on_loop(proxy.set(command["mode"], float(command.get("cut", 0)), float(command.get("slow", 0))))
             say({"ok": True})
         elif op == "arrivals":
             drain()

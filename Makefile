@@ -1,10 +1,11 @@
-# dondoc: two commands for a new user — `make run` and `make test`; `make bench` measures performance.
+# dondoc: two commands for a new user — `make run` and `make test`; `make bench` measures performance, `make soak`
+# replays a year of chases with faults thrown in (MINUTES=10 by default).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench clean
+.PHONY: run test bench soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,12 @@ test: $(STAMP)
 ## bench: the performance goals of issue 7, measured on this machine (first run generates ~3 GB of data)
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+## soak: a simulated year of chases with processes killed, sinks down, runs overlapping; fails on any lost or
+## duplicated message (`$(PY) -m soak --help` for the knobs)
+MINUTES ?= 10
+soak: $(STAMP)
+	$(PY) -m soak --minutes $(MINUTES)
 
 clean:
 	rm -rf .state .pytest_cache

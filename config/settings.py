@@ -12,7 +12,18 @@ CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
 
 
-class Settings(BaseSettings):
+class LockWaits(BaseSettings):
+    """SQLite has one writer at a time: how long a statement waits for the lock, and how long a transaction is
+    tried again after that. The process's engine reads these alone (DONDOC_SQLITE_*), so that another broken
+    setting never keeps the database from opening (`dondoc doctor` reports it)."""
+
+    model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
+
+    sqlite_busy_timeout_ms: int = Field(default=30000, ge=0, description="Wait for another writer, per statement")
+    sqlite_lock_limit_seconds: float = Field(default=300, ge=0, description="Retry a locked transaction this long")
+
+
+class Settings(LockWaits):
     model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
 
     state_dir: Path = Field(default=PROJECT_DIR / ".state", description="Local state: SQLite files, Prefect home")

@@ -17,6 +17,10 @@ class ConfigError(DondocError):
     """The configuration (settings, registry, calendar, policies) is broken."""
 
 
+class DatabaseBusyError(DondocError):
+    """Another process kept the database locked for longer than dondoc waits; nothing was written."""
+
+
 class InputError(DondocError):
     """Something a person gave us is wrong; nothing was written."""
 

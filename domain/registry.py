@@ -97,15 +97,16 @@ class Registry:
     def members(self, kinds: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(u.ref for u in self.units.values() if u.kind in kinds)
 
-    def resolve(self, written: str) -> Resolved:
-        """One name → a unit, a group, or a vague reference; UnknownUnitError with close matches otherwise."""
+    def resolve(self, written: str, *, fuzzy: bool = True) -> Resolved:
+        """One name → a unit, a group, or a vague reference; UnknownUnitError with close matches otherwise
+        (with `fuzzy`, a misspelt name is taken when one unit alone is close enough)."""
         text = nfc(written).strip(" .;,-–")
         key = match_key(text)
         if not key:
             raise UnknownUnitError(written, [])
         if any(re.search(p, key) for p in self.vague_patterns) and key not in self._index:
             return Resolved(text, "vague", text)
-        hit = self._index.get(key) or self._fuzzy(key)
+        hit = self._index.get(key) or (self._fuzzy(key) if fuzzy else None)
         if hit is None:
             raise UnknownUnitError(text, self.suggestions(text))
         return self._resolved(text, hit)
@@ -129,23 +130,23 @@ class Registry:
         return out
 
     def _resolve_chunk(self, chunk: str) -> list[Resolved]:
-        # "," and " và " separate names but also occur inside them ("Sở Văn hóa, Thể thao và Du lịch").
+        # "," and " và " separate names but also occur inside them ("Sở Văn hóa, Thể thao và Du lịch"). A run
+        # of several names must never be taken for one by a fuzzy match ("Văn phòng Đoàn đại biểu Quốc hội và
+        # Hội đồng nhân dân thành phố, Sở Y tế" is two units): exact spellings first, a fuzzy whole last.
         parts = re.split(r"(,|\s+và\s+)", chunk)
         pieces, seps = parts[0::2], parts[1::2]
+        if len(pieces) < 2:
+            return [self.resolve(chunk)]
         try:
-            whole = self.resolve(chunk)
-            if whole.kind != "vague" or len(pieces) < 2:
+            whole = self.resolve(chunk, fuzzy=False)
+            if whole.kind != "vague":
                 return [whole]
         except UnknownUnitError:
-            if len(pieces) < 2:
-                raise
             whole = None
         try:
             found = self._resolve_pieces(pieces, seps)
         except UnknownUnitError:
-            if whole is None:
-                raise
-            return [whole]
+            return [whole or self.resolve(chunk)]
         if whole is not None and all(r.kind == "vague" for r in found):
             return [whole]  # "Các đơn vị, địa phương liên quan" is one vague phrase, not two
         return found
@@ -156,7 +157,7 @@ class Registry:
             for j in range(len(pieces), i, -1):
                 text = "".join(p + s for p, s in zip(pieces[i:j], seps[i:j - 1] + [""], strict=True)).strip()
                 try:
-                    found = self.resolve(text)
+                    found = self.resolve(text, fuzzy=j - i == 1)
                 except UnknownUnitError:
                     continue
                 if found.kind == "vague" and j - i > 1:

@@ -15,7 +15,7 @@ from prefect.events import emit_event
 
 from flows.alerts import DEAD_LETTERS
 from models.chase import ChaseResult, plan_chase
-from models.db import session_scope
+from models.db import session_scope, transaction
 from models.env import Env, planning_of
 from models.reports import Decision
 from notifiers.dispatcher import DispatchResult, dispatch_due
@@ -26,9 +26,10 @@ from notifiers.dispatcher import DispatchResult, dispatch_due
 def plan_messages(env: Env, as_of: datetime, actor: str, directive_id: uuid.UUID | None = None,
                   unnotified_only: bool = False) -> ChaseResult:
     """Decide every step due at as_of and write its messages to the outbox."""
-    with session_scope(env.url) as session:
-        result = plan_chase(session=session, as_of=as_of, planning=planning_of(env), actor=actor,
-                            directive_id=directive_id, unnotified_only=unnotified_only)
+    planning = planning_of(env)
+    result = transaction(env.url, lambda session: plan_chase(
+        session=session, as_of=as_of, planning=planning, actor=actor, directive_id=directive_id,
+        unnotified_only=unnotified_only))
     get_run_logger().info("%d lượt giao đến lúc xử lý; %d tin nhắn mới vào hàng đợi (%s)", result.looked_at,
                           len(result.messages) - result.duplicates, dict(result.items))
     return result

@@ -10,7 +10,7 @@ from domain.directive_file import DirectivePlan, validate_directive
 from domain.errors import AlreadyRegisteredError
 from intake.readers import read_directive, read_text
 from models.crud import find_directive
-from models.db import session_scope
+from models.db import transaction
 from models.env import Env
 from models.issuance import issue_directive, register_directive
 
@@ -48,14 +48,14 @@ def import_directive(*, env: Env, plan: DirectivePlan, source: str, actor: str, 
         result.assignments = plan.assignment_count
         result.message = "hợp lệ (chạy thử, không ghi gì)"
         return result
+    policy = env.policies[plan.spec.reminder_policy]
     try:
-        with session_scope(env.url) as session:
-            policy = env.policies[plan.spec.reminder_policy]
-            done = register_directive(session=session, plan=plan, calendar=env.calendar, policy=policy,
-                                      actor=actor, now=now, source_name=source)
-            result.directive_id = str(done.directive.id)
-            result.assignments = done.assignments
-            result.status = "draft" if plan.is_draft else "issued"
+        done = transaction(env.url, lambda session: register_directive(
+            session=session, plan=plan, calendar=env.calendar, policy=policy, actor=actor, now=now,
+            source_name=source))
+        result.directive_id = str(done.directive.id)
+        result.assignments = done.assignments
+        result.status = "draft" if plan.is_draft else "issued"
     except AlreadyRegisteredError as exc:
         if not skip_existing:
             raise
@@ -65,9 +65,11 @@ def import_directive(*, env: Env, plan: DirectivePlan, source: str, actor: str, 
 
 def issue_draft(*, env: Env, ref: str, number: str, issued_on: date, actor: str, now: datetime) -> tuple[str, int]:
     """Issue a stored draft; returns its id and the number of assignments created."""
-    with session_scope(env.url) as session:
+    def issue(session) -> tuple[str, int]:
         directive = find_directive(session=session, ref=ref)
         policy = env.policies[directive.reminder_policy]
         count = issue_directive(session=session, directive=directive, number=number, issued_on=issued_on,
                                 calendar=env.calendar, policy=policy, actor=actor, now=now)
         return str(directive.id), count
+
+    return transaction(env.url, issue)

@@ -12,7 +12,7 @@ from domain.registry import Registry
 from domain.text import name_key
 from domain.workdays import WorkCalendar
 from models.crud import sync_units
-from models.db import migrate, session_scope
+from models.db import migrate, transaction
 
 _READY: set[str] = set()
 
@@ -35,8 +35,9 @@ def prepare(*, now: datetime, actor: str, settings: Settings | None = None) -> E
     env = Env(s, load_registry(s), load_calendar(s), load_policies(s))
     if env.url not in _READY:
         migrate(env.url)
-        with session_scope(env.url) as session:
-            sync_units(session=session, registry=env.registry, contacts=load_contacts(s), now=now, actor=actor)
+        contacts = load_contacts(s)
+        transaction(env.url, lambda session: sync_units(session=session, registry=env.registry, contacts=contacts,
+                                                         now=now, actor=actor))
         _READY.add(env.url)
     return env
 

@@ -1,7 +1,9 @@
 """The dispatcher: claim due outbox rows, send them with bounded concurrency, record every attempt.
 
 A row is claimed (committed) before it is sent and settled after, so a crash between the two leaves it
-claimed: once the lease runs out another dispatcher sends it again, under the same idempotency key.
+claimed: once the lease runs out another dispatcher sends it again, under the same idempotency key. Claim and
+settle wait out another writer's SQLite lock (models/db.transaction); a settle that still cannot be written
+leaves its batch claimed, to be sent again after the lease like a crash's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from config.settings import Settings
 from domain.policy import ReminderPolicy, in_office_hours, send_window
 from domain.workdays import WorkCalendar
 from models.crud import create_event
-from models.db import session_scope
+from models.db import transaction
 from models.messaging import OutboxMessage, OutboxStatus
 from models.outbox import Settled, claim_outbox, claimed_outbox, settle_outbox
 from notifiers import pooling
@@ -78,14 +80,12 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
         if limit is not None and claimed >= limit:
             return None
         batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - claimed)
-        with session_scope(url) as session:
-            token, ids = claim_outbox(session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now,
-                                      worker=worker, shard=shard)
+        token, ids = transaction(url, lambda session: claim_outbox(
+            session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard))
         if not ids:
             return None
         claimed += len(ids)
-        with session_scope(url) as session:
-            return token, claimed_outbox(session=session, ids=ids)
+        return token, transaction(url, lambda session: claimed_outbox(session=session, ids=ids))
 
     stop = threading.Event()  # set on a failure: the batch under way starts no further message
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-batch") as batches:
@@ -103,10 +103,13 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
                 sending = send(upcoming[1]) if upcoming else None
                 settled = [_settle(row, outcome, partial, now=now, settings=settings, calendar=calendar,
                                    policy=policy) for row, (outcome, partial) in zip(rows, outcomes, strict=True)]
-                with session_scope(url) as session:
+
+                def record(session, token=token, settled=settled):
                     settle_outbox(session=session, token=token, results=settled, now=now)
                     create_event(session=session, at=now, actor=worker, action="outbox.dispatched", entity="outbox",
                                  data=dict(Counter(s.status for s in settled)))
+
+                transaction(url, record)
                 _tally(result, rows, settled)
                 current = upcoming
         except BaseException:

@@ -115,7 +115,11 @@ class HttpSink:
             disable_nagle_algorithm = True  # else the body waits for the ACK of the headers (40 ms a request)
 
             def do_POST(self):  # noqa: N802 (http.server's hook name)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender hung up mid-request (killed): a real server drops it too
+                    self.close_connection = True
+                    return
                 if sink.fail_with:
                     sink.refused += 1
                     self._answer(sink.fail_with, b"")

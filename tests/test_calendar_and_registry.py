@@ -64,6 +64,15 @@ def test_lists_split_where_names_end():
     assert [r.kind for r in REG.resolve_list("Sở Tài chính; Các đơn vị liên quan")] == ["unit", "vague"]
 
 
+def test_a_long_name_never_swallows_the_names_after_it():
+    # found by the soak: a fuzzy match of the whole list took it for its first, longest name alone
+    delegation = "Văn phòng Đoàn đại biểu Quốc hội và Hội đồng nhân dân thành phố"
+    assert [r.name for r in REG.resolve_list([delegation, "Sở Y tế"])] == [delegation, "Sở Y tế"]
+    got = REG.resolve_list([delegation, "Sở Văn hóa, Thể thao và Du lịch", "Sở Y tế"])
+    assert [r.name for r in got] == [delegation, "Sở Văn hóa, Thể thao và Du lịch", "Sở Y tế"]
+    assert [r.name for r in REG.resolve_list("Sở Tài chínhh, Sở Y tế")] == ["Sở Tài chính", "Sở Y tế"]  # a typo
+
+
 def test_unknown_unit_lists_close_matches():
     with pytest.raises(UnknownUnitError) as info:
         REG.resolve("Sở Giao thông vận tải")

@@ -14,6 +14,8 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from bench.postgres import pg_bin  # the same search as the bench's server
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
@@ -48,17 +50,9 @@ def sqlite_settings(tmp_path):
 
 # --- PostgreSQL: initdb/pg_ctl into a temp folder, one server per session, one database per test ---------
 
-def _pg_bin() -> Path | None:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("initdb")
-    return Path(found).resolve().parent if found else None
-
-
 @pytest.fixture(scope="session")
 def pg_server():
-    bindir = _pg_bin()
+    bindir = pg_bin()
     if bindir is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: .ci/run should have installed it")

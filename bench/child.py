@@ -17,9 +17,9 @@ from datetime import date
 
 def _env(state_dir: str, url: str):
     os.environ["DONDOC_STATE_DIR"] = state_dir
+    from bench.generate import Shape
     from config.settings import get_settings
     from models.env import prepare
-    from bench.generate import Shape
 
     as_of = Shape(0, 0).as_of
     return prepare(now=as_of, actor="bench", settings=get_settings().model_copy(update={"database_url": url})), as_of

@@ -166,10 +166,9 @@ def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> N
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"prefect server exited with {server.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            if answer.status == 200:
+                return
         time.sleep(0.5)
     raise RuntimeError("prefect server did not become healthy")
 

@@ -143,7 +143,7 @@ def _child(what: str, **args) -> dict:
     """One measure in a fresh process; its JSON answer."""
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-m", "bench.child", what, json.dumps(args)], cwd=root,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"bench: the {what} measure failed ({args}):\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -154,8 +154,8 @@ def table(rows: list[Row], *, quick: bool) -> str:
     head = (f"dondoc bench{' (quick: sizes too small for the goals)' if quick else ''} — "
             f"{os.cpu_count()} cores, {memory:.1f} GiB memory, Python {sys.version.split()[0]}")
     lines = [head, "",
-             f"| {'what':<50} | {'SQLite':>14} | {'PostgreSQL':>14} | {'goal':>13} | {'ratio':>11} | "
-             f"{'result':<12} | note",
+             (f"| {'what':<50} | {'SQLite':>14} | {'PostgreSQL':>14} | {'goal':>13} | {'ratio':>11} | "
+              f"{'result':<12} | note"),
              f"|{'-' * 52}|{'-' * 16}|{'-' * 16}|{'-' * 15}|{'-' * 13}|{'-' * 14}|------"]
     for r in rows:
         values = ["—" if v is None else f"{v:,.2f} {r.unit}" for v in (r.value, r.pg)]

@@ -277,10 +277,10 @@ class _Smtplib:
     def __getattr__(self, name):
         return getattr(smtplib, name)
 
-    def SMTP(self, host, port, local_hostname=None, **kwargs):  # noqa: N802 (smtplib's name)
+    def SMTP(self, host, port, local_hostname=None, **kwargs):
         return self._session(smtplib.SMTP, "plain", host, port, local_hostname, kwargs)
 
-    def SMTP_SSL(self, host, port, local_hostname=None, **kwargs):  # noqa: N802
+    def SMTP_SSL(self, host, port, local_hostname=None, **kwargs):
         return self._session(smtplib.SMTP_SSL, "ssl", host, port, local_hostname, kwargs)
 
     @staticmethod

@@ -18,7 +18,7 @@ from bench.postgres import pg_bin  # the same search as the bench's server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT / "tests" / "drafting" / "sources"  # copies of ../shared's seeds and spec example
 TZ = "Asia/Ho_Chi_Minh"
 
 # Prefect: a private home, no telemetry, patience on a fresh DB (heartbeats: see test_flow_*.py).

@@ -21,7 +21,7 @@ from gold import GOLD, LETTERS, load, not_canonical, score, source_of
 from ocr_noise import damage
 
 REGISTRY, CALENDAR = load_registry(), load_calendar()
-SEEDS = SHARED / "seeds"
+SEEDS = SHARED
 LETTER_FILES = sorted(LETTERS.glob("*.yaml"))
 
 
@@ -38,7 +38,7 @@ def _deadline(written):
 
 def test_seed_002_is_the_spec_example_with_nothing_plain_flagged():
     draft = draft_letter(path=SEEDS / "002_65c4f9b9ab2cb39f.txt")
-    example = yaml.safe_load((SHARED / "spec" / "directive.example.yaml").read_text(encoding="utf-8"))
+    example = yaml.safe_load((SHARED / "directive.example.yaml").read_text(encoding="utf-8"))
     got = draft.directive()
     assert [t["ref"] for t in got["tasks"]] == [t["ref"] for t in example["tasks"]]
     for mine, theirs in zip(got["tasks"], example["tasks"], strict=True):

@@ -24,7 +24,7 @@ from domain.text import name_key
 HERE = Path(__file__).resolve().parent
 GOLD = HERE / "gold"
 LETTERS = HERE / "letters"
-SEEDS = HERE.parents[2] / "shared" / "seeds"
+SEEDS = HERE / "sources"  # copies of ../shared/seeds
 
 
 def load(path: Path) -> dict:

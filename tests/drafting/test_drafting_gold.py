@@ -24,7 +24,7 @@ from config.loaders import load_calendar, load_registry
 REGISTRY = load_registry()
 CALENDAR = load_calendar()
 FILES = sorted(GOLD.glob("*.yaml")) + sorted(LETTERS.glob("*.yaml"))
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "directive.example.yaml"
+SPEC = Path(__file__).resolve().parent / "sources" / "directive.example.yaml"
 
 DIRECTIVE_KEYS = {"number", "kind", "issued_on", "issuer", "signer", "signer_title", "leader_in_charge",
                   "subject", "implements", "implements_mentioned", "recipients", "addressees", "lines",

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlmodel import select
 
-from conftest import TZ, _pg_bin, make_cli
+from conftest import TZ, make_cli, pg_bin
 from models.chase import plan_chase
 from models.crud import create_event
 from models.db import make_engine, migrate, session_scope
@@ -93,7 +93,7 @@ def sqlite_url(path) -> str:
 
 def cli_for(settings, **env):
     extra = {"DONDOC_DATABASE_URL": settings.database_url} if settings.database_url else {}
-    bindir = _pg_bin()
+    bindir = pg_bin()
     if bindir is not None:  # Debian keeps pg_dump of each server version here
         extra["PATH"] = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
     return make_cli(settings.state_dir, **extra, **env)
@@ -151,7 +151,7 @@ def pg_restore_into_new_database(url: str, dump) -> str:
     name = "restored_" + os.urandom(4).hex()
     with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([str(_pg_bin() / "pg_restore"), "--no-owner", "--exit-on-error",
+    subprocess.run([str(pg_bin() / "pg_restore"), "--no-owner", "--exit-on-error",
                     "-d", server.replace("postgresql+psycopg", "postgresql") + "/" + name, str(dump)],
                    check=True, capture_output=True, text=True)
     return f"{server}/{name}"

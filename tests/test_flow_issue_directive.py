@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.exceptions import FailedRun
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.prefect
 def _artifact(key: str):
     async def read():
         async with get_client() as client:
-            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            # the newest: other tests (bad flow parameters) publish under the same key
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                                                sort=ArtifactSort.CREATED_DESC, limit=1)
             return found[0] if found else None
     return asyncio.run(read())
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import binascii
 import random
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email import policy
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
@@ -30,6 +30,17 @@ _PART = 'Content-Type: text/{}; charset="utf-8"\nMIME-Version: 1.0\nContent-Tran
 _BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))  # as email.generator makes them
 _UNFOLDED = policy.compat32.clone(max_line_length=0)  # Message.as_string() flattens with maxheaderlen=0
 
+ICT = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no DST
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(tz=ICT)
+
+
+# The Date header says when the message leaves, at the edge of I/O (as Apprise's own code does); decisions never
+# read it. Tests and replays set `sent_at` to their own clock.
+sent_at = _wall_clock
+
 
 def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=None, smtp_host=None,
                     notify_format=NotifyFormat.HTML, attach=None, headers=None, names=None, pgp=None,
@@ -42,7 +53,7 @@ def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=No
                              pgp_mode=pgp_mode, inline=inline, tzinfo=tzinfo)
         return
     smtp_host = smtp_host or from_addr[1].split("@")[1]
-    tzinfo = tzinfo or datetime.now().astimezone().tzinfo
+    tzinfo = tzinfo or ICT
     if notify_format == NotifyFormat.HTML:
         # looked up at each call: notifiers/email_text.py puts our own text rendering there
         text = email_base.convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body)
@@ -57,7 +68,7 @@ def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=No
     for to_name, to_addr in to:
         lines = [*common, _header("To", formataddr((to_name, to_addr), charset="utf-8")),
                  _header("Message-ID", make_msgid(domain=smtp_host)),
-                 _header("Date", format_datetime(datetime.now(tz=tzinfo))), "\n", content]
+                 _header("Date", format_datetime(sent_at().astimezone(tzinfo))), "\n", content]
         yield EmailMessage(recipient=to_addr, to_addrs=[to_addr], body="".join(lines))
 
 

@@ -11,7 +11,17 @@ that write (https://www.sqlite.org/howtocorrupt.html, 2.2.1).
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping
+from typing import NamedTuple
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import String, cast, literal_column, type_coerce
@@ -19,10 +29,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
 from domain.policy import TZ
+from models.sqlite_text import MAP_BYTES
 
 CHUNK = 250_000  # rows per group_concat on SQLite: ~30 MB of text, far below SQLite's 1 GB string limit
-MAP_BYTES = 1 << 34  # SQLite maps at most this much of the file (and no more than the file)
 _FIELD, _ROW = "\x1f", "\x1e"
+_HELPER = Path(__file__).with_name("sqlite_text.py")
 # How moments come as text: SQLite stores UTC as "2026-06-15 01:00:00.000000"; PostgreSQL's COPY, with the
 # session in UTC, writes "2026-06-15 01:00:00+00".
 _MOMENT = {"sqlite": "%Y-%m-%d %H:%M:%S%.f", "postgresql": "%Y-%m-%d %H:%M:%S%.f%#z"}
@@ -49,52 +60,62 @@ def read_rows(engine: Engine, query: Select, schema: Mapping[str, pl.DataType]) 
     return typed(frame, schema, engine)
 
 
-def read_bulk(engine: Engine, query: Select, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """A large result of one table (`query` selects from it alone; no free text), in `schema`."""
-    names = list(schema)
+class Bulk(NamedTuple):
+    """A large result of one table: `query` selects from it alone (no free text), typed by `schema`; a column
+    named in `prefixes` comes cut to its first so many characters (a key, where the whole would cost more)."""
+
+    query: Select
+    schema: Mapping[str, pl.DataType]
+    prefixes: Mapping[str, int] = {}
+
+
+def read_bulks(engine: Engine, bulks: list[Bulk]) -> list[pl.DataFrame]:
+    """Each bulk read, the work spread over the cores: on SQLite over helper processes, on PostgreSQL over one
+    server process per COPY. Each table is read in one snapshot of its own (on SQLite, one per helper: a row is
+    read once, as it was at one moment)."""
+    names = [list(bulk.schema) for bulk in bulks]
     if engine.dialect.name == "sqlite":
-        frames = [_parsed(text, names, sqlite=True) for text in _sqlite_chunks(engine, query)]
+        parts = _sqlite_parts(engine, bulks, names)
     elif engine.dialect.name == "postgresql":
-        frames = [_parsed(_postgres_copy(engine, query), names, sqlite=False)]
+        with ThreadPoolExecutor(len(bulks)) as pool:  # the driver waits without the GIL
+            texts = list(pool.map(lambda bulk: _postgres_copy(engine, bulk), bulks))
+        parts = [[_parsed(text, columns, sqlite=False)] for text, columns in zip(texts, names)]
     else:
         raise NotImplementedError(f"monitoring reads SQLite or PostgreSQL, not {engine.dialect.name}")
-    frames = [frame for frame in frames if frame is not None]
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(schema, pl.String))
-    return typed(frame, schema, engine)
+    frames = []
+    for chunks, bulk in zip(parts, bulks):
+        parsed = [frame for frame in chunks if frame is not None]
+        frame = pl.concat(parsed) if parsed else pl.DataFrame(schema=dict.fromkeys(bulk.schema, pl.String))
+        frames.append(typed(frame, bulk.schema, engine))
+    return frames
 
 
-def _parsed(data: bytes | None, names: list[str], *, sqlite: bool) -> pl.DataFrame | None:
-    """Delimited text as a frame of strings (None for no text)."""
-    if not data:
+def _parsed(data: bytes | Path | None, names: list[str], *, sqlite: bool) -> pl.DataFrame | None:
+    """Delimited text (or a file of it) as a frame of strings (None for no text)."""
+    if not data or (isinstance(data, Path) and not data.stat().st_size):
         return None
     return pl.read_csv(data, has_header=False, new_columns=names, schema_overrides=dict.fromkeys(names, pl.String),
                        separator=_FIELD if sqlite else ",", eol_char=_ROW if sqlite else "\n",
                        quote_char=None if sqlite else '"')
 
 
-def _sqlite_chunks(engine: Engine, query: Select) -> list[bytes | None]:
-    """The rows as delimited text, one chunk of rowids at a time, in one read transaction. (Chunks read on two
-    connections at once were slower: SQLite's allocator takes one lock for the whole process.)"""
-    table = query.get_final_froms()[0].name
-    fields = ", ".join(f'"{column.name}"' for column in query.selected_columns)
-    line = f"printf('{_FIELD.join(['%s'] * len(query.selected_columns))}', {fields})"
+def _sqlite_parts(engine: Engine, bulks: list[Bulk], names: list[list[str]]) -> list[list[pl.DataFrame | None]]:
+    """Each query's rows in chunks of rowids: read by helper processes when the database is a file, else (a
+    database in memory) here, in one read transaction."""
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
+        chunks = [_chunk_statements(connection, bulk, engine) for bulk in bulks]
+        database = connection.execute("PRAGMA database_list").fetchone()[2]  # "" for a database in memory
+        if database and sum(map(len, chunks)) > 1:
+            return _in_helpers(database, chunks, names)
         # the table's pages mapped, not copied one read() at a time into SQLite's cache
         connection.execute(f"PRAGMA mmap_size={MAP_BYTES}")
         if not connection.in_transaction:
             connection.execute("BEGIN")
-        # one min and one max each use the rowid index; both in one SELECT scan the whole table
-        low, high = connection.execute(f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})"
-                                       ).fetchone()
-        texts = []
-        for start in range(low or 0, (high or -1) + 1, CHUNK):
-            inner = _compiled(query.where(literal_column(f"{table}.rowid").between(start, start + CHUNK - 1)), engine)
-            # as a blob: the bytes as they are, not decoded into a str and encoded back
-            sql = f"SELECT CAST(group_concat({line}, char(30)) AS BLOB) FROM ({inner})"
-            texts.append(connection.execute(sql).fetchone()[0])
-        return texts
+        # as blobs: the bytes as they are, not decoded into a str and encoded back
+        return [[_parsed(connection.execute(sql).fetchone()[0], columns, sqlite=True) for sql in statements]
+                for statements, columns in zip(chunks, names)]
     finally:
         if connection.in_transaction:
             connection.execute("COMMIT")
@@ -102,12 +123,82 @@ def _sqlite_chunks(engine: Engine, query: Select) -> list[bytes | None]:
         raw.close()
 
 
-def _postgres_copy(engine: Engine, query: Select) -> bytes:
+def _chunk_statements(connection, bulk: Bulk, engine: Engine) -> list[str]:
+    """One statement per CHUNK rowids of the query's table, each giving its rows as one blob."""
+    query, names = bulk.query, [column.name for column in bulk.query.selected_columns]
+    table = query.get_final_froms()[0].name
+    # printf's precision cuts a prefix for less than substr() costs
+    formats = [f"%.{bulk.prefixes[name]}s" if name in bulk.prefixes else "%s" for name in names]
+    fields = ", ".join(f'"{name}"' for name in names)
+    line = f"printf('{_FIELD.join(formats)}', {fields})"
+    # one min and one max each use the rowid index; both in one SELECT scan the whole table
+    low, high = connection.execute(f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})"
+                                   ).fetchone()
+    statements = []
+    for start in range(low or 0, (high or -1) + 1, CHUNK):
+        inner = _compiled(query.where(literal_column(f"{table}.rowid").between(start, start + CHUNK - 1)), engine)
+        statements.append(f"SELECT CAST(group_concat({line}, char(30)) AS BLOB) FROM ({inner})")
+    return statements
+
+
+def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) -> list[list[pl.DataFrame | None]]:
+    """The statements run by one helper process per core (models.sqlite_text), each chunk parsed here as soon
+    as its file is written, while the helpers go on."""
+    jobs = [(q, c) for q, statements in enumerate(chunks) for c in range(len(statements))]
+    count = max(1, min(os.cpu_count() or 1, len(jobs)))
+    shares = [jobs[n::count] for n in range(count)]  # alternate chunks: every table's work is shared
+    # in memory where there is a tmpfs: each file is read once, right away, then removed
+    folder = Path(tempfile.mkdtemp(prefix="dondoc-frames-", dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None))
+    helpers = []
+    try:
+        for share in shares:
+            helper = subprocess.Popen([sys.executable, "-I", "-S", str(_HELPER), database, str(folder)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            helpers.append(helper)
+            helper.stdin.write(json.dumps([(f"{q}-{c}", chunks[q][c]) for q, c in share]).encode())
+            helper.stdin.close()
+        parts: list[list[pl.DataFrame | None]] = [[None] * len(statements) for statements in chunks]
+        for turn in range(len(shares[0])):  # the helpers finish their n-th chunks at about the same time
+            for helper, share in zip(helpers, shares):
+                if turn < len(share):
+                    q, c = share[turn]
+                    if helper.stdout.readline().strip() != f"{q}-{c}".encode():
+                        raise _failed(helper)
+                    path = folder / f"{q}-{c}"
+                    parts[q][c] = _parsed(path, names[q], sqlite=True)
+                    path.unlink()
+        for helper in helpers:
+            if helper.wait() != 0:
+                raise _failed(helper)
+        return parts
+    finally:
+        for helper in helpers:
+            if helper.poll() is None:
+                helper.kill()
+                helper.wait()
+            for pipe in (helper.stdout, helper.stderr):
+                pipe.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _failed(helper: subprocess.Popen) -> sqlite3.Error:
+    """The error a helper died of, as SQLite raised it there."""
+    helper.wait()
+    said = helper.stderr.read().decode(errors="replace").strip().splitlines()
+    return sqlite3.OperationalError(said[-1] if said else f"monitoring read stopped (exit {helper.returncode})")
+
+
+def _postgres_copy(engine: Engine, bulk: Bulk) -> bytes:
+    sql = _compiled(bulk.query, engine)
+    if bulk.prefixes:
+        names = [column.name for column in bulk.query.selected_columns]
+        sql = "SELECT " + ", ".join(f'left("{n}", {bulk.prefixes[n]}) AS "{n}"' if n in bulk.prefixes else f'"{n}"'
+                                    for n in names) + f" FROM ({sql}) AS bulk"
     raw = engine.raw_connection()
     try:
         with raw.driver_connection.cursor() as cursor:
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-            with cursor.copy(f"COPY ({_compiled(query, engine)}) TO STDOUT (FORMAT csv)") as copy:
+            with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
                 return b"".join(bytes(block) for block in copy)
     finally:
         raw.close()  # back to the pool, rolled back

@@ -7,29 +7,65 @@ assignment rows carry only their own columns, and what they share with their tas
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from domain.monitoring import ASSIGNMENT_SCHEMA, REPORT_SCHEMA
 from models.directives import Assignment, Directive, DirectiveStatus, Task
-from models.frames import local_day, read_bulk, read_rows, text_id
+from models.frames import Bulk, local_day, read_bulks, read_rows, text_id
 from models.reporting import Extension, ExtensionStatus, Report
 from models.units import Person, Unit
 
 A, T, D, U, P = (m.__table__ for m in (Assignment, Task, Directive, Unit, Person))
 E, R = Extension.__table__, Report.__table__
 CAT, MOMENT = pl.Categorical(), pl.Datetime("us", "UTC")
+KEY_CHARS = 16  # of an id: 64 bits of a uuid4 on SQLite; on PostgreSQL 56, its text having two hyphens by then
 
 
-def load_monitoring(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(load_assignments, load_reports). One after the other: read at the same time on two connections they
-    took longer (SQLite's allocator takes one lock for the whole process)."""
-    return load_assignments(engine), load_reports(engine)
+def load_monitoring(engine: Engine, *, key_chars: int | None = KEY_CHARS) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every assignment of an issued or closed directive, every report), one row each, in domain.monitoring's
+    schemas. The two large tables are read at once (models.frames.read_bulks), the small ones meanwhile.
+
+    Rows find each other by the first `key_chars` characters of their ids, which cost SQLite a sixth less to
+    write out than whole ones; should two ids of a table share them, everything is read again with whole ids."""
+    key = text_id(engine)
+
+    def cut(*names: str) -> dict[str, int]:
+        return {} if key_chars is None else dict.fromkeys(names, key_chars)
+
+    with ThreadPoolExecutor(1) as aside:  # the main thread only waits for the helpers
+        shared = aside.submit(_shared, engine, key_chars)
+        assignments, reports = read_bulks(engine, [Bulk(select(
+            key(A.c.id).label("assignment_id"), key(A.c.task_id).label("task_id"), key(A.c.unit_id).label("unit_id"),
+            A.c.role, A.c.status, A.c.due, A.c.closed_at,
+        ), {"assignment_id": pl.String, "task_id": pl.String, "unit_id": pl.String, "role": CAT, "status": CAT,
+            "due": pl.Date, "closed_at": MOMENT}, cut("assignment_id", "task_id", "unit_id")),
+            Bulk(select(
+                key(R.c.assignment_id).label("assignment_id"), R.c.submitted_at, R.c.progress, R.c.claims_completion,
+                R.c.review_status,
+            ), {"assignment_id": pl.String, "submitted_at": MOMENT, "progress": pl.Int64,
+                "claims_completion": pl.Boolean, "review_status": CAT}, cut("assignment_id"))])
+        shared = shared.result()
+    if shared is None or (key_chars is not None and not _unique(assignments, "assignment_id")):
+        return load_monitoring(engine, key_chars=None)
+    tasks, units, extended = shared
+    joined = _attach(assignments, {"task_id": tasks, "unit_id": units}, order=_document_order).with_columns(
+        pl.col("assignment_id").is_in(extended["assignment_id"].implode()).alias("extended"),
+        local_day("closed_at").alias("closed_on"))
+    return joined.select([pl.col(name).cast(dtype) for name, dtype in ASSIGNMENT_SCHEMA.items()]), _with_days(reports)
 
 
-def load_assignments(engine: Engine) -> pl.DataFrame:
-    """Every assignment of an issued or closed directive, one row each, in domain.monitoring's schema."""
+def _unique(frame: pl.DataFrame, column: str) -> bool:
+    return frame.get_column(column).n_unique() == frame.height
+
+
+def _shared(engine: Engine, key_chars: int | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """(tasks of issued or closed directives with their directive's and leader's columns, units, the ids of
+    assignments granted an extension): what the assignments share, a hundred rows for one task. Their keys cut
+    to `key_chars`; None when two tasks or two units share theirs."""
     key, text = text_id(engine), pl.String
     people = read_rows(engine, select(key(P.c.id).label("leader_id"), P.c.name.label("leader")),
                        {"leader_id": text, "leader": text})
@@ -46,23 +82,20 @@ def load_assignments(engine: Engine) -> pl.DataFrame:
         key(T.c.leader_in_charge_id).label("task_leader"),
     ), {"task_id": text, "directive_id": text, "task_ref": text, "task_content": text, "deadline_kind": text,
         "period": text, "position": pl.Int64, "task_leader": text})
-    tasks = (tasks.join(directives, on="directive_id")  # only issued or closed directives
-             .with_columns(pl.coalesce("task_leader", "directive_leader").alias("leader_id"))
-             .join(people, on="leader_id", how="left"))
     units = read_rows(engine, select(key(U.c.id).label("unit_id"), U.c.ref.label("unit_ref"),
                                      U.c.name.label("unit_name"), U.c.kind.label("unit_kind")),
                       {"unit_id": text, "unit_ref": text, "unit_name": text, "unit_kind": text})
     extended = read_rows(engine, select(key(E.c.assignment_id).label("assignment_id"))
                          .where(E.c.status == ExtensionStatus.GRANTED).distinct(), {"assignment_id": text})
-    assignments = read_bulk(engine, select(
-        key(A.c.id).label("assignment_id"), key(A.c.task_id).label("task_id"), key(A.c.unit_id).label("unit_id"),
-        A.c.role, A.c.status, A.c.due, A.c.closed_at,
-    ), {"assignment_id": text, "task_id": text, "unit_id": text, "role": CAT, "status": CAT, "due": pl.Date,
-        "closed_at": MOMENT})
-    joined = _attach(assignments, {"task_id": tasks, "unit_id": units}, order=_document_order).with_columns(
-        pl.col("assignment_id").is_in(extended["assignment_id"].implode()).alias("extended"),
-        local_day("closed_at").alias("closed_on"))
-    return joined.select([pl.col(name).cast(dtype) for name, dtype in ASSIGNMENT_SCHEMA.items()])
+    if key_chars is not None:
+        tasks, units, extended = (frame.with_columns(pl.col(column).str.slice(0, key_chars)) for frame, column in
+                                  ((tasks, "task_id"), (units, "unit_id"), (extended, "assignment_id")))
+        if not (_unique(tasks, "task_id") and _unique(units, "unit_id")):
+            return None
+    tasks = (tasks.join(directives, on="directive_id")  # only issued or closed directives
+             .with_columns(pl.coalesce("task_leader", "directive_leader").alias("leader_id"))
+             .join(people, on="leader_id", how="left"))
+    return tasks, units, extended
 
 
 def _attach(rows: pl.DataFrame, tables: dict[str, pl.DataFrame], *, order) -> pl.DataFrame:
@@ -107,13 +140,7 @@ def _coded(column: pl.Series) -> pl.Series:
     return column.cast(CAT) if column.dtype == pl.String else column
 
 
-def load_reports(engine: Engine) -> pl.DataFrame:
-    """Every report, one row each, in domain.monitoring's schema (the day is Hai Phong's)."""
-    key = text_id(engine)
-    reports = read_bulk(engine, select(
-        key(R.c.assignment_id).label("assignment_id"), R.c.submitted_at, R.c.progress, R.c.claims_completion,
-        R.c.review_status,
-    ), {"assignment_id": pl.String, "submitted_at": MOMENT, "progress": pl.Int64, "claims_completion": pl.Boolean,
-        "review_status": CAT})
+def _with_days(reports: pl.DataFrame) -> pl.DataFrame:
+    """The reports with the day each was submitted on in Hai Phong."""
     return reports.with_columns(local_day("submitted_at").alias("submitted_on")).select(
         [pl.col(name).cast(dtype) for name, dtype in REPORT_SCHEMA.items()])

@@ -4,6 +4,7 @@ the not-updated list is too long for a sheet."""
 from __future__ import annotations
 
 import csv
+import os
 from datetime import date
 
 import pendulum
@@ -155,3 +156,53 @@ def test_an_empty_database_gives_empty_frames_and_a_workbook(settings):
     assert dict(assignments.schema) == ASSIGNMENT_SCHEMA and dict(reports.schema) == REPORT_SCHEMA
     m = compute_monitoring.fn(env, date(2025, 10, 20), date(2025, 10, 1))
     assert m.figures.warned_units == 0 and "Tổng hợp" in pl.read_excel(m.workbook, sheet_id=0)
+
+
+def test_ids_cut_short_find_the_same_rows_as_whole_ids(city):
+    """Rows are matched on the first 16 characters of their ids; when two ids share them (forced here by
+    cutting to none), everything is read again with whole ids."""
+    engine = engine_for(city.url)
+    short, short_reports = load_monitoring(engine)
+    whole, whole_reports = load_monitoring(engine, key_chars=None)
+    forced, forced_reports = load_monitoring(engine, key_chars=0)
+    assert forced.equals(whole) and forced_reports.equals(whole_reports)
+    assert whole["assignment_id"].str.len_chars().min() >= 32
+    assert short["assignment_id"].to_list() == whole["assignment_id"].str.slice(0, 16).to_list()
+    assert short.drop("assignment_id").equals(whole.drop("assignment_id"))
+    assert short_reports.drop("assignment_id").equals(whole_reports.drop("assignment_id"))
+    assert set(short_reports["assignment_id"]) <= set(short["assignment_id"])
+
+
+def test_helper_processes_read_every_row_once_however_the_table_is_cut(city, monkeypatch):
+    import models.frames as frames
+
+    if not city.url.startswith("sqlite"):
+        pytest.skip("helper processes read SQLite files; PostgreSQL runs its COPYs in its own processes")
+    expected = load_monitoring(engine_for(city.url))
+    monkeypatch.setattr(frames, "CHUNK", 2)  # many chunks, shared between the helpers
+    cut = load_monitoring(engine_for(city.url))
+    assert all(a.equals(b) for a, b in zip(cut, expected))
+
+
+def test_a_helper_that_fails_raises_its_error_and_leaves_nothing_behind(city, monkeypatch, tmp_path):
+    import sqlite3
+
+    import models.frames as frames
+
+    if not city.url.startswith("sqlite"):
+        pytest.skip("helper processes read SQLite files only")
+    failing = tmp_path / "failing_helper.py"
+    failing.write_text("import sys\nsys.stdin.read()\nsys.exit('sqlite3.OperationalError: disk I/O error')\n")
+    monkeypatch.setattr(frames, "_HELPER", failing)
+    before = _frame_folders()
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        load_monitoring(engine_for(city.url))
+    assert _frame_folders() == before
+
+
+def _frame_folders() -> set[str]:
+    """The helpers' text folders that exist now, where models.frames makes them."""
+    import tempfile
+
+    return {name for folder in (tempfile.gettempdir(), "/dev/shm") if os.path.isdir(folder)
+            for name in os.listdir(folder) if name.startswith("dondoc-frames-")}

@@ -30,22 +30,19 @@ def load_monitoring(engine: Engine, *, key_chars: int | None = KEY_CHARS) -> tup
     schemas. The two large tables are read at once (models.frames.read_bulks), the small ones meanwhile.
 
     Rows find each other by the first `key_chars` characters of their ids, which cost SQLite a sixth less to
-    write out than whole ones; should two ids of a table share them, everything is read again with whole ids."""
-    key = text_id(engine)
-
+    write out than whole ones; should two ids of a table share them, everything is read again with whole ids.
+    An id is written as SQLite stores it (models.frames.text_id) whatever the database."""
     def cut(*names: str) -> dict[str, int]:
         return {} if key_chars is None else dict.fromkeys(names, key_chars)
 
-    with ThreadPoolExecutor(1) as aside:  # the main thread only waits for the helpers
+    with ThreadPoolExecutor(1) as aside:  # the main thread mostly waits for the helpers or the server
         shared = aside.submit(_shared, engine, key_chars)
         assignments, reports = read_bulks(engine, [Bulk(select(
-            key(A.c.id).label("assignment_id"), key(A.c.task_id).label("task_id"), key(A.c.unit_id).label("unit_id"),
-            A.c.role, A.c.status, A.c.due, A.c.closed_at,
+            A.c.id.label("assignment_id"), A.c.task_id, A.c.unit_id, A.c.role, A.c.status, A.c.due, A.c.closed_at,
         ), {"assignment_id": pl.String, "task_id": pl.String, "unit_id": pl.String, "role": CAT, "status": CAT,
             "due": pl.Date, "closed_at": MOMENT}, cut("assignment_id", "task_id", "unit_id")),
             Bulk(select(
-                key(R.c.assignment_id).label("assignment_id"), R.c.submitted_at, R.c.progress, R.c.claims_completion,
-                R.c.review_status,
+                R.c.assignment_id, R.c.submitted_at, R.c.progress, R.c.claims_completion, R.c.review_status,
             ), {"assignment_id": pl.String, "submitted_at": MOMENT, "progress": pl.Int64,
                 "claims_completion": pl.Boolean, "review_status": CAT}, cut("assignment_id"))])
         shared = shared.result()

@@ -177,7 +177,7 @@ def test_helper_processes_read_every_row_once_however_the_table_is_cut(city, mon
     import models.frames as frames
 
     if not city.url.startswith("sqlite"):
-        pytest.skip("helper processes read SQLite files; PostgreSQL runs its COPYs in its own processes")
+        pytest.skip("helper processes read SQLite files; PostgreSQL reads each table in a server process of its own")
     expected = load_monitoring(engine_for(city.url))
     monkeypatch.setattr(frames, "CHUNK", 2)  # many chunks, shared between the helpers
     cut = load_monitoring(engine_for(city.url))

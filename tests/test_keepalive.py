@@ -110,7 +110,8 @@ def test_an_answer_without_length_ends_with_the_connection():
 def test_interim_answers_are_skipped_and_bodiless_ones_read_no_body():
     server = ScriptedServer([b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n",
                              b"HTTP/1.1 204 No Content\r\n\r\n",
-                             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",  # a HEAD's answer names a length it does not send
+                             # a HEAD's answer names a length it does not send
+                             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
                              b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
     assert post(server).status_code == 202
     assert (post(server).status_code, post(server, method="HEAD").content) == (204, b"")

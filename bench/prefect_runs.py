@@ -45,8 +45,13 @@ def dispatch_versus_naive(api: str, count: int, fill) -> dict:
     task run per message; seconds of each flow run, end to end, on the same warm server."""
     from flows.dispatch_outbox import dispatch_outbox
 
-    as_of = fill(count, key="batch")
     _warm()
+    # Both designs run warm: a few messages first go out through the dispatcher (Apprise's plugins loaded, the
+    # channel code and the outbox's statements used once), as they would in a process that has sent before;
+    # the naive design, timed second, reuses the same channel code.
+    as_of = fill(20, key="warm")
+    assert dispatch_outbox(as_of=as_of)["sent"] == 20
+    fill(count, key="batch")
     started = time.perf_counter()
     state = dispatch_outbox(as_of=as_of, return_state=True)
     batch_returned = time.perf_counter() - started

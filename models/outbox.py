@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -63,9 +63,14 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
     return token, list(claimed.scalars().all())
 
 
-def claimed_outbox(*, session: Session, ids: list[uuid.UUID]) -> list[OutboxMessage]:
-    """The rows of a claim, by key (`claimed_by` has no index, and the outbox keeps every message ever sent)."""
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()) if ids else []
+CLAIMED = (OUTBOX.c.id, OUTBOX.c.idempotency_key, OUTBOX.c.channel, OUTBOX.c.recipient_name, OUTBOX.c.target,
+           OUTBOX.c.target_display, OUTBOX.c.respect_quiet_hours, OUTBOX.c.payload, OUTBOX.c.attempts)
+
+
+def claimed_outbox(*, session: Session, ids: list[uuid.UUID]) -> list[Row]:
+    """The rows of a claim, by key (`claimed_by` has no index, and the outbox keeps every message ever sent), with
+    what sending needs (CLAIMED), as plain rows: ORM objects cost more than the rest of a claim."""
+    return list(session.execute(select(*CLAIMED).where(OUTBOX.c.id.in_(ids))).all()) if ids else []
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Row
+
 from config.settings import Settings
 from domain.policy import ReminderPolicy, in_office_hours, send_window
 from domain.workdays import WorkCalendar
 from models.crud import create_event
 from models.db import transaction
-from models.messaging import OutboxMessage, OutboxStatus
+from models.messaging import OutboxStatus
 from models.outbox import Settled, claim_outbox, claimed_outbox, settle_outbox
 from notifiers import pooling
 from notifiers.channels import deliver, destination
@@ -27,6 +29,7 @@ from notifiers.delivery import Outcome, SendContext
 from notifiers.zalo_tokens import ZaloTokens
 
 MAX_BACKOFF = timedelta(hours=6)
+FIRST_BATCH = 50
 # A row not tried because its destination failed earlier in the run; its own words, not another row's error
 # (which may name that row's address).
 UNREACHABLE = Outcome("retry", "chưa gửi trong lượt này: nơi nhận vừa lỗi với tin trước (không kết nối được, quá "
@@ -73,11 +76,13 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
     """
     claimed = 0
 
-    def claim() -> tuple[str, list[OutboxMessage]] | None:
+    def claim() -> tuple[str, list[Row]] | None:
         nonlocal claimed
         if limit is not None and claimed >= limit:
             return None
-        batch = settings.dispatch_batch if limit is None else min(settings.dispatch_batch, limit - claimed)
+        # the first claim is small, so that the senders start while the next, whole one is read
+        batch = min(settings.dispatch_batch, FIRST_BATCH) if not claimed else settings.dispatch_batch
+        batch = batch if limit is None else min(batch, limit - claimed)
         token, ids = transaction(url, lambda session: claim_outbox(
             session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard))
         if not ids:
@@ -88,7 +93,7 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
     stop = threading.Event()  # set on a failure: the batch under way starts no further message
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-batch") as batches:
 
-        def send(rows: list[OutboxMessage]) -> Future:
+        def send(rows: list[Row]) -> Future:
             return batches.submit(_send_all, rows, tokens, settings, senders, stop)
 
         current = claim()
@@ -115,7 +120,7 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
             raise
 
 
-def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor,
+def _send_all(rows: list[Row], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor,
               stop: threading.Event) -> list:
     """Every row of a batch, at most `dispatch_concurrency` in flight (Apprise's calls block): each sender thread
     takes the next row until none is left.
@@ -167,7 +172,7 @@ def _send_all(rows: list[OutboxMessage], tokens: ZaloTokens, settings: Settings,
     return results
 
 
-def _settle(row: OutboxMessage, outcome: Outcome, partial: dict | None, *, now: datetime, settings: Settings,
+def _settle(row: Row, outcome: Outcome, partial: dict | None, *, now: datetime, settings: Settings,
             calendar: WorkCalendar, policy: ReminderPolicy) -> Settled:
     """Sent; or failed with its next attempt backed off exponentially; or dead when it never will go."""
     if outcome.status == "sent":
@@ -186,7 +191,7 @@ def _settle(row: OutboxMessage, outcome: Outcome, partial: dict | None, *, now: 
     return Settled(row.id, OutboxStatus.FAILED, outcome.error, retry_at, payload=partial)
 
 
-def _tally(result: DispatchResult, rows: list[OutboxMessage], settled: list[Settled]) -> None:
+def _tally(result: DispatchResult, rows: list[Row], settled: list[Settled]) -> None:
     result.attempted += len(rows)
     for row, s in zip(rows, settled, strict=True):
         result.outcomes.setdefault(row.channel, Counter())[s.status] += 1

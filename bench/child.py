@@ -43,10 +43,15 @@ def _database(args: dict, *, copy: bool = False, fresh: bool = False):
             url = f"sqlite:///{state}/bench.db"
         elif copy:
             shutil.copy(f"{args['db']}/bench.db", f"{state}/bench.db")
-            os.sync()  # the copy's dirty pages would otherwise be flushed by the measure's own commit
             url = f"sqlite:///{state}/bench.db"
         else:
             url = f"sqlite:///{args['db']}/bench.db"
+        # Earlier writes are flushed now, not during the measure: a copied SQLite file's dirty pages (else
+        # flushed by the measure's own commit), PostgreSQL's WAL (a database made from a template goes through
+        # it, and the checkpointer would write it out meanwhile).
+        if "pg" in args:
+            postgres.admin(args["pg"], "CHECKPOINT")
+        os.sync()
         yield state, url
     finally:
         if "pg" in args and (copy or fresh) and url:

@@ -98,6 +98,12 @@ class SmtpSink:
         self.stop()
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: dispatchers opening their eight connections each at once
+    # overflowed it, and a dropped connection attempt is retried by the kernel only after a second
+    request_queue_size = 128
+
+
 @dataclass
 class HttpSink:
     """An HTTP server that stores every JSON body posted to it; `fail_with` makes it answer an error instead."""
@@ -140,7 +146,7 @@ class HttpSink:
                 pass
 
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
 
     def url(self, path: str = "hook") -> str:

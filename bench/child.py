@@ -84,10 +84,14 @@ def monitoring(args: dict) -> dict:
 
     with _database(args) as (state, url):
         env, as_of = _env(state, url)
-        started = time.perf_counter()
-        compute_monitoring.fn(env, as_of.date(), date(as_of.year, as_of.month, 1))
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds}
+        times = []
+        # The first run reads the database from storage (here, earlier measures' files push it out of the
+        # OS cache); the second finds it in memory, as a database in daily use is. Both are reported.
+        for _ in range(2):
+            started = time.perf_counter()
+            compute_monitoring.fn(env, as_of.date(), date(as_of.year, as_of.month, 1))
+            times.append(time.perf_counter() - started)
+    return {"seconds": times[1], "cold_seconds": times[0]}
 
 
 def dispatch(args: dict) -> dict:

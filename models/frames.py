@@ -35,6 +35,7 @@ from models.sqlite_text import MAP_BYTES
 CHUNK = 250_000  # rows per group_concat on SQLite: ~30 MB of text, far below SQLite's 1 GB string limit
 _FIELD, _ROW = "\x1f", "\x1e"
 _HELPER = Path(__file__).with_name("sqlite_text.py")
+SCRATCH_BYTES = 1 << 30
 # How moments come as text: SQLite stores UTC as "2026-06-15 01:00:00.000000" (PostgreSQL's come typed)
 _MOMENT = "%Y-%m-%d %H:%M:%S%.f"
 
@@ -144,8 +145,7 @@ def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) 
     jobs = [(q, c) for q, statements in enumerate(chunks) for c in range(len(statements))]
     count = max(1, min(os.cpu_count() or 1, len(jobs)))
     shares = [jobs[n::count] for n in range(count)]  # alternate chunks: every table's work is shared
-    # in memory where there is a tmpfs: each file is read once, right away, then removed
-    folder = Path(tempfile.mkdtemp(prefix="dondoc-frames-", dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None))
+    folder = Path(tempfile.mkdtemp(prefix="dondoc-frames-", dir=_scratch()))
     helpers = []
     try:
         for share in shares:
@@ -176,6 +176,18 @@ def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) 
             for pipe in (helper.stdout, helper.stderr):
                 pipe.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scratch() -> str | None:
+    """Where the helpers write: in memory (/dev/shm) when it has room, since each file is read once, right away,
+    then removed; else the temporary folder. (A container's /dev/shm is 64 MB by default; a chunk is ~35 MB
+    and the helpers may be a few chunks ahead of the parser.)"""
+    try:
+        if os.access("/dev/shm", os.W_OK) and shutil.disk_usage("/dev/shm").free >= SCRATCH_BYTES:
+            return "/dev/shm"
+    except OSError:
+        pass
+    return None
 
 
 def _failed(helper: subprocess.Popen) -> sqlite3.Error:

@@ -182,6 +182,9 @@ def test_helper_processes_read_every_row_once_however_the_table_is_cut(city, mon
     monkeypatch.setattr(frames, "CHUNK", 2)  # many chunks, shared between the helpers
     cut = load_monitoring(engine_for(city.url))
     assert all(a.equals(b) for a, b in zip(cut, expected))
+    monkeypatch.setattr(frames, "SCRATCH_BYTES", 1 << 62)  # /dev/shm too small (as in a container): /tmp
+    assert frames._scratch() is None
+    assert all(a.equals(b) for a, b in zip(load_monitoring(engine_for(city.url)), expected))
 
 
 def test_a_helper_that_fails_raises_its_error_and_leaves_nothing_behind(city, monkeypatch, tmp_path):

@@ -19,7 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -71,21 +71,28 @@ class Bulk(NamedTuple):
     prefixes: Mapping[str, int] = {}
 
 
-def read_bulks(engine: Engine, bulks: list[Bulk]) -> list[pl.DataFrame]:
+def read_bulks(engine: Engine, bulks: list[Bulk], finish: list[Callable | None] | None = None) -> list:
     """Each bulk read, the work spread over the cores: on SQLite over helper processes, on PostgreSQL over one
     server process per table. Each table is read in one snapshot of its own (on SQLite, one per helper: a row is
-    read once, as it was at one moment)."""
+    read once, as it was at one moment). `finish[i]`, if given, is applied to the i-th frame as soon as that table
+    is read, while the others still are; its result takes the frame's place."""
+    finish = finish or [None] * len(bulks)
+    results: list = [None] * len(bulks)
+
+    def complete(index: int, chunks: list[pl.DataFrame | None]) -> None:
+        bulk, parsed = bulks[index], [frame for frame in chunks if frame is not None]
+        frame = pl.concat(parsed) if parsed else pl.DataFrame(schema=dict.fromkeys(bulk.schema, pl.String))
+        frame = typed(frame, bulk.schema, engine)
+        results[index] = finish[index](frame) if finish[index] else frame
+
     if engine.dialect.name == "postgresql":
         with ThreadPoolExecutor(len(bulks)) as pool:
-            frames = list(pool.map(lambda bulk: _postgres_arrow(engine, bulk), bulks))
+            list(pool.map(lambda index: complete(index, [_postgres_arrow(engine, bulks[index])]), range(len(bulks))))
     elif engine.dialect.name == "sqlite":
-        frames = []
-        for chunks, bulk in zip(_sqlite_parts(engine, bulks), bulks):
-            parsed = [frame for frame in chunks if frame is not None]
-            frames.append(pl.concat(parsed) if parsed else pl.DataFrame(schema=dict.fromkeys(bulk.schema, pl.String)))
+        _sqlite_parts(engine, bulks, complete)
     else:
         raise NotImplementedError(f"monitoring reads SQLite or PostgreSQL, not {engine.dialect.name}")
-    return [typed(frame, bulk.schema, engine) for frame, bulk in zip(frames, bulks)]
+    return results
 
 
 def _parsed(data: bytes | Path | None, names: list[str]) -> pl.DataFrame | None:
@@ -96,9 +103,9 @@ def _parsed(data: bytes | Path | None, names: list[str]) -> pl.DataFrame | None:
                        separator=_FIELD, eol_char=_ROW, quote_char=None)
 
 
-def _sqlite_parts(engine: Engine, bulks: list[Bulk]) -> list[list[pl.DataFrame | None]]:
-    """Each query's rows in chunks of rowids: read by helper processes when the database is a file, else (a
-    database in memory) here, in one read transaction."""
+def _sqlite_parts(engine: Engine, bulks: list[Bulk], complete: Callable[[int, list], None]) -> None:
+    """Each query's rows in chunks of rowids, handed to `complete(index, chunks)` table by table: read by helper
+    processes when the database is a file, else (a database in memory) here, in one read transaction."""
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
@@ -106,14 +113,14 @@ def _sqlite_parts(engine: Engine, bulks: list[Bulk]) -> list[list[pl.DataFrame |
         names = [list(bulk.schema) for bulk in bulks]
         database = connection.execute("PRAGMA database_list").fetchone()[2]  # "" for a database in memory
         if database and sum(map(len, chunks)) > 1:
-            return _in_helpers(database, chunks, names)
+            return _in_helpers(database, chunks, names, complete)
         # the table's pages mapped, not copied one read() at a time into SQLite's cache
         connection.execute(f"PRAGMA mmap_size={MAP_BYTES}")
         if not connection.in_transaction:
             connection.execute("BEGIN")
         # as blobs: the bytes as they are, not decoded into a str and encoded back
-        return [[_parsed(connection.execute(sql).fetchone()[0], columns) for sql in statements]
-                for statements, columns in zip(chunks, names)]
+        for index, (statements, columns) in enumerate(zip(chunks, names)):
+            complete(index, [_parsed(connection.execute(sql).fetchone()[0], columns) for sql in statements])
     finally:
         if connection.in_transaction:
             connection.execute("COMMIT")
@@ -139,9 +146,10 @@ def _chunk_statements(connection, bulk: Bulk, engine: Engine) -> list[str]:
     return statements
 
 
-def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) -> list[list[pl.DataFrame | None]]:
+def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]],
+                complete: Callable[[int, list], None]) -> None:
     """The statements run by one helper process per core (models.sqlite_text), each chunk parsed here as soon
-    as its file is written, while the helpers go on."""
+    as its file is written, and each table completed as soon as its last chunk is, while the helpers go on."""
     jobs = [(q, c) for q, statements in enumerate(chunks) for c in range(len(statements))]
     count = max(1, min(os.cpu_count() or 1, len(jobs)))
     shares = [jobs[n::count] for n in range(count)]  # alternate chunks: every table's work is shared
@@ -155,6 +163,9 @@ def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) 
             helper.stdin.write(json.dumps([(f"{q}-{c}", chunks[q][c]) for q, c in share]).encode())
             helper.stdin.close()
         parts: list[list[pl.DataFrame | None]] = [[None] * len(statements) for statements in chunks]
+        left = [len(statements) for statements in chunks]
+        for index in (index for index, count in enumerate(left) if not count):  # an empty table
+            complete(index, [])
         for turn in range(len(shares[0])):  # the helpers finish their n-th chunks at about the same time
             for helper, share in zip(helpers, shares):
                 if turn < len(share):
@@ -164,10 +175,12 @@ def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]]) 
                     path = folder / f"{q}-{c}"
                     parts[q][c] = _parsed(path, names[q])
                     path.unlink()
+                    left[q] -= 1
+                    if not left[q]:
+                        complete(q, parts[q])
         for helper in helpers:
             if helper.wait() != 0:
                 raise _failed(helper)
-        return parts
     finally:
         for helper in helpers:
             if helper.poll() is None:

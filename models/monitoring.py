@@ -44,15 +44,24 @@ def load_monitoring(engine: Engine, *, key_chars: int | None = KEY_CHARS) -> tup
             Bulk(select(
                 R.c.assignment_id, R.c.submitted_at, R.c.progress, R.c.claims_completion, R.c.review_status,
             ), {"assignment_id": pl.String, "submitted_at": MOMENT, "progress": pl.Int64,
-                "claims_completion": pl.Boolean, "review_status": CAT}, cut("assignment_id"))])
-        shared = shared.result()
-    if shared is None or (key_chars is not None and not _unique(assignments, "assignment_id")):
+                "claims_completion": pl.Boolean, "review_status": CAT}, cut("assignment_id"))],
+            # the assignments are joined to what they share while the reports are still being read
+            finish=[lambda rows: _with_shared(rows, shared.result(), key_chars), _with_days])
+    if assignments is None:
         return load_monitoring(engine, key_chars=None)
+    return assignments, reports
+
+
+def _with_shared(assignments: pl.DataFrame, shared: tuple | None, key_chars: int | None) -> pl.DataFrame | None:
+    """The assignments of issued or closed directives, with their task's, directive's and unit's columns; None
+    when two ids cut to `key_chars` are alike."""
+    if shared is None or (key_chars is not None and not _unique(assignments, "assignment_id")):
+        return None
     tasks, units, extended = shared
     joined = _attach(assignments, {"task_id": tasks, "unit_id": units}, order=_document_order).with_columns(
         pl.col("assignment_id").is_in(extended["assignment_id"].implode()).alias("extended"),
         local_day("closed_at").alias("closed_on"))
-    return joined.select([pl.col(name).cast(dtype) for name, dtype in ASSIGNMENT_SCHEMA.items()]), _with_days(reports)
+    return joined.select([pl.col(name).cast(dtype) for name, dtype in ASSIGNMENT_SCHEMA.items()])
 
 
 def _unique(frame: pl.DataFrame, column: str) -> bool:

@@ -106,7 +106,7 @@ def naive_dispatch(as_of: datetime):
         if not claimed:
             return False
         outcome, _ = deliver(row.target, row.channel, row.payload, key=row.idempotency_key,
-                             context=SendContext(row.idempotency_key))
+                             context=SendContext(row.idempotency_key, sent_at=as_of))
         with session_scope(url) as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
                 status=OutboxStatus.SENT if outcome.status == "sent" else OutboxStatus.FAILED, sent_at=as_of))

@@ -116,7 +116,7 @@ def _attempt(url: str, channel: str, payload: dict, *, key: str, context: SendCo
         pooling.last_failure()  # forget what an earlier message of this thread left
         if channel == "email":
             plugin.headers[KEY_HEADER] = key
-            with email_text.plain_part(payload["html"], payload.get("text")):
+            with email_text.plain_part(payload["html"], payload.get("text")), email_mime.dated(context.sent_at):
                 ok = plugin.notify(body=payload["html"], title=payload["title"], body_format=NotifyFormat.HTML)
         elif channel == "webhook":
             plugin.headers[KEY_HEADER] = key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol
 
 
@@ -31,11 +32,13 @@ class TokenSource(Protocol):
 
 @dataclass
 class SendContext:
-    """Handed to dondoc's own Apprise plugins (Zalo OA, ZNS) before `notify()`; they leave an Outcome on it."""
+    """What one attempt is handed: dondoc's own Apprise plugins (Zalo OA, ZNS) get it before `notify()` and
+    leave an Outcome on it."""
 
     idempotency_key: str
     tokens: TokenSource | None = None
     template_data: dict[str, str] = field(default_factory=dict)  # ZNS template parameters
     zalo_api_url: str = "https://openapi.zalo.me"
     zns_api_url: str = "https://business.openapi.zalo.me"
+    sent_at: datetime | None = None  # when the message leaves, as the sender decided: an email's Date
     outcome: Outcome | None = None

@@ -94,7 +94,7 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-batch") as batches:
 
         def send(rows: list[Row]) -> Future:
-            return batches.submit(_send_all, rows, tokens, settings, senders, stop)
+            return batches.submit(_send_all, rows, tokens, settings, senders, stop, now)
 
         current = claim()
         sending = send(current[1]) if current else None
@@ -121,9 +121,9 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
 
 
 def _send_all(rows: list[Row], tokens: ZaloTokens, settings: Settings, senders: ThreadPoolExecutor,
-              stop: threading.Event) -> list:
-    """Every row of a batch, at most `dispatch_concurrency` in flight (Apprise's calls block): each sender thread
-    takes the next row until none is left.
+              stop: threading.Event, now: datetime) -> list:
+    """Every row of a batch, at most `dispatch_concurrency` in flight (Apprise's calls block), sent as of `now`
+    (an email's Date): each sender thread takes the next row until none is left.
 
     The senders are shared among destinations (see `channels.destination`): a sender takes a row of the
     destination with the fewest messages in flight, so one that hangs holds only its share of them; and once a
@@ -156,7 +156,7 @@ def _send_all(rows: list[Row], tokens: ZaloTokens, settings: Settings, senders: 
             where, index = taken
             row = rows[index]
             context = SendContext(row.idempotency_key, tokens=tokens, zalo_api_url=settings.zalo_api_url,
-                                  zns_api_url=settings.zns_api_url)
+                                  zns_api_url=settings.zns_api_url, sent_at=now)
             try:
                 result = deliver(row.target, row.channel, row.payload, key=row.idempotency_key, context=context)
             except Exception as exc:  # a bug or an odd answer in one channel must not stop the others

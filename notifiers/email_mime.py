@@ -7,7 +7,8 @@ plugin's `prepare_emails` for the case dondoc sends (no attachment, no PGP, no C
 message — same structure (multipart/alternative text + HTML, or text alone), same headers in the same order,
 utf-8 quoted-printable as Apprise sets it — written from strings: quoted-printable by `binascii` (C), the
 boundary check skipped (quoted-printable never yields "==="), non-ASCII header values encoded by the `email`
-package, and cached. Any other case goes to Apprise's own code.
+package, and cached. Any other case, or an email given no moment to be dated (`dated`), goes to Apprise's own
+code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import binascii
 import random
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.header import Header
@@ -31,15 +34,18 @@ _BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))  # as email.generator makes them
 _UNFOLDED = policy.compat32.clone(max_line_length=0)  # Message.as_string() flattens with maxheaderlen=0
 
 ICT = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no DST
+_local = threading.local()
 
 
-def _wall_clock() -> datetime:
-    return datetime.now(tz=ICT)
-
-
-# The Date header says when the message leaves, at the edge of I/O (as Apprise's own code does); decisions never
-# read it. Tests and replays set `sent_at` to their own clock.
-sent_at = _wall_clock
+@contextmanager
+def dated(moment: datetime | None):
+    """While inside, an email composed on this thread is dated `moment`: when it leaves, as the sender decided
+    (the dispatcher's `now`), never a clock read here. Without one, Apprise composes (and dates) it itself."""
+    _local.moment = moment
+    try:
+        yield
+    finally:
+        _local.moment = None
 
 
 def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=None, smtp_host=None,
@@ -47,7 +53,8 @@ def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=No
                     pgp_mode=email_base.PGP_MODE_DEFAULT, inline=False, tzinfo=None):
     """Apprise's `NotifyEmail.prepare_emails` (same arguments, same messages)."""
     pgp_applies = pgp and pgp_mode in (email_base.PGPMode.SIGN, email_base.PGPMode.ENCRYPT)
-    if not to or attach or pgp_applies or cc or bcc or reply_to:
+    moment = getattr(_local, "moment", None)
+    if not to or attach or pgp_applies or cc or bcc or reply_to or moment is None:
         yield from _original(subject, body, from_addr, to, cc=cc, bcc=bcc, reply_to=reply_to, smtp_host=smtp_host,
                              notify_format=notify_format, attach=attach, headers=headers, names=names, pgp=pgp,
                              pgp_mode=pgp_mode, inline=inline, tzinfo=tzinfo)
@@ -68,7 +75,7 @@ def _prepare_emails(subject, body, from_addr, to, cc=None, bcc=None, reply_to=No
     for to_name, to_addr in to:
         lines = [*common, _header("To", formataddr((to_name, to_addr), charset="utf-8")),
                  _header("Message-ID", make_msgid(domain=smtp_host)),
-                 _header("Date", format_datetime(sent_at().astimezone(tzinfo))), "\n", content]
+                 _header("Date", format_datetime(moment.astimezone(tzinfo))), "\n", content]
         yield EmailMessage(recipient=to_addr, to_addrs=[to_addr], body="".join(lines))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import random
 import string
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from email import policy
 from email.header import Header
 from urllib.parse import quote
@@ -23,6 +23,7 @@ from notifiers.sinks import SmtpSink
 
 FROM = ("Văn phòng UBND thành phố", "vanphong@haiphong.gov.vn")
 TO = ("Sở Tài chính", "stc@haiphong.gov.vn")
+SENT_AT = datetime(2025, 9, 29, 8, 0, 3, tzinfo=timezone(timedelta(hours=7)))  # the dispatcher's `now`
 DETAIL = ("Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số trước ngày 30/9/2025. "
           "Dòng có dấu chấm ở đầu:\n.\n..\nFrom đây, cuối dòng có khoảng trắng   \nvà = dấu bằng, --=== ranh giới.")
 
@@ -38,15 +39,15 @@ def mail_url(port: int, cc: str | None = None) -> str:
     return url + (f"&cc={quote(cc)}" if cc else "")
 
 
-def send(url: str, message, key: str):
+def send(url: str, message, key: str, sent_at: datetime | None = SENT_AT):
     payload = {"title": message.title, "html": message.html, "text": message.text}
     try:
-        return deliver(url, "email", payload, key=key, context=SendContext(key))[0]
+        return deliver(url, "email", payload, key=key, context=SendContext(key, sent_at=sent_at))[0]
     finally:
         pooling.close_connections()
 
 
-def check(raw: bytes, message, key: str) -> email.message.EmailMessage:
+def check(raw: bytes, message, key: str, sent_at: datetime | None = SENT_AT) -> email.message.EmailMessage:
     """What any mail client reads in it, parsed by the standard library."""
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998  # 7-bit, RFC 5322 line limit
     mail = email.message_from_bytes(raw, policy=policy.default)
@@ -54,6 +55,8 @@ def check(raw: bytes, message, key: str) -> email.message.EmailMessage:
     assert (mail["From"].addresses[0].display_name, mail["From"].addresses[0].addr_spec) == FROM
     assert (mail["To"].addresses[0].display_name, mail["To"].addresses[0].addr_spec) == TO
     assert mail[KEY_HEADER] == key and mail["MIME-Version"] == "1.0" and mail["Message-ID"] and mail["Date"].datetime
+    if sent_at is not None:  # dated the moment the dispatcher sent it (written in Apprise's zone, UTC)
+        assert mail["Date"].datetime == sent_at
     assert mail.get_content_type() == "multipart/alternative" and not mail.defects
     text, html = mail.iter_parts()
     assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
@@ -103,14 +106,22 @@ def test_a_refused_recipient_fails_that_message_only_and_the_session_goes_on():
     with _RefusingHandler() as sink:
         refused = mail_url(sink.port).replace(quote(f"{TO[0]} <{TO[1]}>"), "khong-co@haiphong.gov.vn")
         payload = {"title": message.title, "html": message.html, "text": message.text}
-        outcome, _ = deliver(refused, "email", payload, key="k1", context=SendContext("k1"))
+        outcome, _ = deliver(refused, "email", payload, key="k1", context=SendContext("k1", sent_at=SENT_AT))
         assert outcome.status == "retry"
         [session] = pooling._pool()[("plain", "127.0.0.1", sink.port)]
         # the same pooled session, still in step with the server, carries the next message
-        outcome, _ = deliver(mail_url(sink.port), "email", payload, key="k2", context=SendContext("k2"))
+        outcome, _ = deliver(mail_url(sink.port), "email", payload, key="k2",
+                             context=SendContext("k2", sent_at=SENT_AT))
         assert pooling._pool()[("plain", "127.0.0.1", sink.port)] == [session]
         pooling.close_connections()
     assert outcome.status == "sent" and [m.key for m in sink.mails] == ["k2"]
+
+
+def test_an_email_given_no_sending_moment_is_composed_and_dated_by_apprise(smtp_sink):
+    message = rendered()
+    assert send(mail_url(smtp_sink.port), message, "khoa-khong-gio", sent_at=None).status == "sent"
+    [mail] = smtp_sink.mails
+    check(mail.raw.encode("ascii"), message, "khoa-khong-gio", sent_at=None)
 
 
 def test_an_email_with_cc_goes_through_apprises_own_composer(smtp_sink):
@@ -118,12 +129,12 @@ def test_an_email_with_cc_goes_through_apprises_own_composer(smtp_sink):
     assert send(mail_url(smtp_sink.port, cc="pct@haiphong.gov.vn"), message, "khoa-cc").status == "sent"
     [mail] = smtp_sink.mails
     assert sorted(mail.to) == ["pct@haiphong.gov.vn", TO[1]]
-    parsed = check(mail.raw.encode("ascii"), message, "khoa-cc")
+    parsed = check(mail.raw.encode("ascii"), message, "khoa-cc", sent_at=None)  # Apprise dates it itself
     assert parsed["Cc"] == "pct@haiphong.gov.vn"
 
 
 def _compose(prepare, message, *, fmt="html", to=(TO,), subject=None):
-    with email_text.plain_part(message.html, message.text):
+    with email_text.plain_part(message.html, message.text), email_mime.dated(SENT_AT):
         return list(prepare(subject if subject is not None else message.title,
                             message.html if fmt == "html" else message.text, FROM, list(to), notify_format=fmt,
                             smtp_host="haiphong.gov.vn", headers={"X-Application": "Apprise", KEY_HEADER: "k"}))

@@ -22,7 +22,8 @@ from models.units import Person, Unit
 A, T, D, U, P = (m.__table__ for m in (Assignment, Task, Directive, Unit, Person))
 E, R = Extension.__table__, Report.__table__
 CAT, MOMENT = pl.Categorical(), pl.Datetime("us", "UTC")
-KEY_CHARS = 16  # hexadecimal digits of an id (as models.frames.text_id writes it on both databases): 60 random bits of a uuid4
+# hexadecimal digits of an id, as models.frames.text_id writes it on both databases: 60 random bits of a uuid4
+KEY_CHARS = 16
 
 
 def load_monitoring(engine: Engine, *, key_chars: int | None = KEY_CHARS) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -26,6 +26,11 @@ def moment(as_of: datetime | None) -> datetime:
     return pendulum.instance(as_of).in_timezone(TZ)
 
 
+def wall_clock() -> datetime:
+    """The real moment, even in a replay: dispatchers' leases are kept among processes running now."""
+    return pendulum.now(TZ)
+
+
 def actor() -> str:
     return f"prefect:{flow_run.get_id() or 'local'}"
 

@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from flows.alerts import DEAD_LETTERS
+from flows.runtime import wall_clock
 from models.chase import ChaseResult, plan_chase
 from models.db import session_scope, transaction
 from models.env import Env, planning_of
@@ -41,7 +42,7 @@ def send_due_messages(env: Env, as_of: datetime, actor: str, limit: int | None =
                       shard: tuple[int, int] = (0, 1)) -> DispatchResult:
     """Send every outbox row due at as_of (of one share of the recipients), with bounded concurrency."""
     result = dispatch_due(url=env.url, now=as_of, settings=env.settings, calendar=env.calendar,
-                          policy=env.policies["default"], worker=actor, limit=limit, shard=shard)
+                          policy=env.policies["default"], worker=actor, limit=limit, shard=shard, clock=wall_clock)
     get_run_logger().info("đã thử gửi %d tin: %d gửi được, %d chờ gửi lại, %d không gửi được", result.attempted,
                           result.count("sent"), result.count("failed"), result.count("dead"))
     if result.count("dead"):  # an automation (flows/alerts.py) tells the operators

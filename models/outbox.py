@@ -35,18 +35,24 @@ def insert_outbox(*, session: Session, rows: list[dict]) -> int:
 
 
 def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelta, in_office_hours: bool,
-                 worker: str, shard: tuple[int, int] = (0, 1)) -> tuple[str, list[uuid.UUID]]:
-    """Take up to `limit` rows due at `now` for this worker (their ids); a claim whose lease ran out is taken back.
+                 worker: str, shard: tuple[int, int] = (0, 1), wall: datetime | None = None
+                 ) -> tuple[str, list[uuid.UUID]]:
+    """Take up to `limit` rows due at `now` for this worker (their ids); a claim whose lease ran out at `wall`
+    (default `now`) is taken back.
+
+    Leases are reckoned on `wall`, the moment the dispatchers live in, not on `now`, the moment a replay acts
+    as: otherwise a dispatcher on today's clock would take back, and send again, a replay's claims still being
+    sent (its `now` long past), and a run that outlasts its lease would see its own last claims expired.
 
     `shard` (index, count) keeps to the recipients of one share of the outbox, when workers split it. The rows
     are read with `claimed_outbox`, after the commit: SQLite's write lock is then held only to mark them.
     """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    now_utc = utc(now)
+    now_utc, wall_utc = utc(now), utc(wall or now)
     due = and_(OUTBOX.c.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]), OUTBOX.c.next_attempt_at <= now_utc)
     if not in_office_hours:
         due = and_(due, OUTBOX.c.respect_quiet_hours.is_(False))
-    abandoned = and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_until < now_utc)
+    abandoned = and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_until < wall_utc)
     claimable = or_(due, abandoned)
     index, count = shard
     if count > 1:
@@ -56,7 +62,7 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
         pick = pick.with_for_update(skip_locked=True)
     claimed = session.execute(
         update(OUTBOX).where(OUTBOX.c.id.in_(pick.scalar_subquery()), claimable)
-        .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=utc(now + lease),
+        .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=wall_utc + lease,
                 attempts=OUTBOX.c.attempts + 1)
         .returning(OUTBOX.c.id)
     )

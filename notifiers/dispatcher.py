@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,9 +49,14 @@ class DispatchResult:
 
 
 def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkCalendar, policy: ReminderPolicy,
-                 worker: str, limit: int | None = None, shard: tuple[int, int] = (0, 1)) -> DispatchResult:
+                 worker: str, limit: int | None = None, shard: tuple[int, int] = (0, 1),
+                 clock: Callable[[], datetime] | None = None) -> DispatchResult:
     """Send every row due at `now` (quiet hours respected), batch after batch, until none is left; with a
-    `shard` (index, count), only the rows of that share of the recipients."""
+    `shard` (index, count), only the rows of that share of the recipients.
+
+    `clock` tells the real moment at each claim, for leases (see `claim_outbox`); without it a run lives at
+    `now`, as in a simulated world where every dispatcher does.
+    """
     result = DispatchResult()
     secret = settings.zalo_app_secret.get_secret_value() if settings.zalo_app_secret else None
     tokens = ZaloTokens(url, now=now, oauth_url=settings.zalo_oauth_url, app_secret=secret)
@@ -60,14 +66,14 @@ def dispatch_due(*, url: str, now: datetime, settings: Settings, calendar: WorkC
         try:
             _dispatch_batches(result, url=url, now=now, settings=settings, calendar=calendar, policy=policy,
                               worker=worker, limit=limit, shard=shard, tokens=tokens, open_now=open_now, lease=lease,
-                              senders=senders)
+                              senders=senders, clock=clock or (lambda: now))
         finally:
             _close_connections(senders, settings.dispatch_concurrency)
     return result
 
 
 def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, policy, worker, limit, shard, tokens,
-                      open_now, lease, senders) -> None:
+                      open_now, lease, senders, clock) -> None:
     """Claim, send, settle; batch after batch. The senders' threads (and their open connections) last the run.
 
     The next batch is claimed while one is sent, and goes out while that one is recorded: the senders do not
@@ -84,7 +90,8 @@ def _dispatch_batches(result: DispatchResult, *, url, now, settings, calendar, p
         batch = min(settings.dispatch_batch, FIRST_BATCH) if not claimed else settings.dispatch_batch
         batch = batch if limit is None else min(batch, limit - claimed)
         token, ids = transaction(url, lambda session: claim_outbox(
-            session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard))
+            session=session, now=now, limit=batch, lease=lease, in_office_hours=open_now, worker=worker, shard=shard,
+            wall=clock()))
         if not ids:
             return None
         claimed += len(ids)

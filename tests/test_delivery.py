@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pendulum
 from pydantic import SecretStr
@@ -16,6 +17,7 @@ from models.env import planning_of
 from models.chase import plan_chase
 from models.db import session_scope
 from models.messaging import OutboxMessage, ReminderStep
+from models.outbox import claim_outbox
 from notifiers.dispatcher import dispatch_due
 
 SKHCN, STC, LEADER = "Sở Khoa học và Công nghệ", "Sở Tài chính", "Hoàng Minh Cường"
@@ -179,6 +181,38 @@ def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings,
     with session_scope(env.url) as session:
         steps = session.exec(select(ReminderStep)).all()
     assert len(steps) == len({(s.assignment_id, s.kind, s.step_at) for s in steps})
+
+
+def test_a_replays_claim_is_leased_on_the_real_clock_so_todays_dispatcher_leaves_it_alone(settings, smtp_sink):
+    """A replay acting as 29/9 still sending its batch: the scheduled dispatcher, on today's clock, must not
+    take it back and send it again (its lease ran out on 29/9 only in the replayed world)."""
+    from config.loaders import load_registry
+
+    communes = [u for u in load_registry(settings).units.values() if u.kind == "commune"]
+    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    env = issue_example(write_contacts(settings.model_copy(update={"dispatch_batch": 10}), contacts))
+    chase(env, at(29, 9))
+    today, lease = pendulum.datetime(2026, 11, 25, 9, tz=TZ), timedelta(seconds=env.settings.dispatch_lease_seconds)
+    with session_scope(env.url) as session:
+        _, held = claim_outbox(session=session, now=at(29, 9), limit=10, lease=lease, in_office_hours=True,
+                               worker="replay", wall=today)
+
+    def todays(moment):
+        read = []
+        result = dispatch_due(url=env.url, now=moment, settings=env.settings, calendar=env.calendar,
+                              policy=env.policies["default"], worker="scheduled",
+                              clock=lambda: read.append(moment) or moment)
+        return result, read
+
+    scheduled, read = todays(today + timedelta(minutes=1))
+    assert scheduled.attempted == 104 and len(smtp_sink.mails) == 104
+    assert len(read) >= 11  # the clock is read at each claim (of 10 rows): a long run's last claims are leased anew
+    assert Counter(r.status for r in outbox(env) if r.channel == "email") == {"sent": 104, "sending": 10}
+    # the replay died holding them: once the lease ran out on the real clock, they are sent, under their keys
+    taken, _ = todays(today + lease + timedelta(minutes=1))
+    assert taken.attempted == 10 and {r.id for r in outbox(env) if r.status == "sending"} == set()
+    keys = Counter(m.key for m in smtp_sink.mails)
+    assert len(keys) == 114 and set(keys.values()) == {1} and len(held) == 10
 
 
 def test_a_limited_dispatch_sends_that_many_batch_after_batch_and_the_next_sends_the_rest(sqlite_settings, smtp_sink):

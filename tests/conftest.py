@@ -198,7 +198,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SHOTS = ROOT / "test-screenshots"  # screenshots for a person to review (not in git)
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps its event loop running in the main thread while it is open, and
+# Prefect's sync calls made there (state.result(), …) would then hand back coroutines in later modules' tests.
+@pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
         if os.environ.get("CI"):

@@ -17,7 +17,6 @@ import polars as pl
 import xlsxwriter
 import xlsxwriter.workbook
 
-
 from flows.xlsx_rows import FrameSheet
 
 SUMMARY_SHEET = "Tổng hợp"

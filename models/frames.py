@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 from sqlalchemy import String, cast, func, literal_column, type_coerce
@@ -60,7 +60,7 @@ def read_rows(engine: Engine, query: Select, schema: Mapping[str, pl.DataType]) 
     finally:
         raw.close()
     frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
-    return typed(frame, schema, engine)
+    return typed(frame, schema)
 
 
 class Bulk(NamedTuple):
@@ -83,7 +83,7 @@ def read_bulks(engine: Engine, bulks: list[Bulk], finish: list[Callable | None] 
     def complete(index: int, chunks: list[pl.DataFrame | None]) -> None:
         bulk, parsed = bulks[index], [frame for frame in chunks if frame is not None]
         frame = pl.concat(parsed) if parsed else pl.DataFrame(schema=dict.fromkeys(bulk.schema, pl.String))
-        frame = typed(frame, bulk.schema, engine)
+        frame = typed(frame, bulk.schema)
         results[index] = finish[index](frame) if finish[index] else frame
 
     if engine.dialect.name == "postgresql":
@@ -165,7 +165,7 @@ def _in_helpers(database: str, chunks: list[list[str]], names: list[list[str]],
             helper.stdin.close()
         parts: list[list[pl.DataFrame | None]] = [[None] * len(statements) for statements in chunks]
         left = [len(statements) for statements in chunks]
-        for index in (index for index, count in enumerate(left) if not count):  # an empty table
+        for index in (index for index, pending in enumerate(left) if not pending):  # an empty table
             complete(index, [])
         for turn in range(len(shares[0])):  # the helpers finish their n-th chunks at about the same time
             for helper, share in zip(helpers, shares):
@@ -239,7 +239,7 @@ def local_day(column: str) -> pl.Expr:
     return (pl.col(column).dt.replace_time_zone(None) + pl.duration(seconds=_OFFSET_SECONDS)).dt.date()
 
 
-def typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], engine: Engine) -> pl.DataFrame:
+def typed(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """`frame` in `schema`'s types, from text where it came as text (SQLite's). A `pl.Datetime("us", "UTC")`
     column is a stored moment; a boolean comes as 0/1."""
     out = []

@@ -18,7 +18,7 @@ import random
 import sys
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email import policy
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
@@ -28,12 +28,13 @@ from apprise import NotifyFormat
 from apprise.plugins.email import base as email_base
 from apprise.plugins.email.common import EmailMessage
 
+from domain.policy import ICT
+
 _original = email_base.NotifyEmail.prepare_emails
 _PART = 'Content-Type: text/{}; charset="utf-8"\nMIME-Version: 1.0\nContent-Transfer-Encoding: quoted-printable\n'
 _BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))  # as email.generator makes them
 _UNFOLDED = policy.compat32.clone(max_line_length=0)  # Message.as_string() flattens with maxheaderlen=0
 
-ICT = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no DST
 _local = threading.local()
 
 

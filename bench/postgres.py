@@ -14,6 +14,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from notifiers.sinks import free_port
+
 
 def pg_bin() -> Path | None:
     """The folder of initdb/pg_ctl (Debian's versioned folder, else PATH)."""
@@ -25,8 +27,9 @@ def pg_bin() -> Path | None:
 
 
 @contextlib.contextmanager
-def postgres_server(folder: Path):
-    """Start (initialising on first use) a server on `folder`/pgdata; yields the URL without a database name."""
+def postgres_server(folder: Path, *, options: str = "-c shared_buffers=512MB -c max_wal_size=4GB"):
+    """Start (initialising on first use) a server on `folder`/pgdata with these settings (`options`, as
+    postgres takes them); yields the URL without a database name."""
     bindir = pg_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL (initdb) is not installed")
@@ -48,9 +51,9 @@ def postgres_server(folder: Path):
     if not (data / "PG_VERSION").exists():
         shutil.rmtree(data, ignore_errors=True)
         run(str(bindir / "initdb"), "-D", str(data), "-U", "dondoc", "--auth=trust", "-E", "UTF8", "--no-locale")
-    port = _free_port()
+    port = free_port()
     run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "pg.log"), "-o",
-        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB", "start")
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {options}", "start")
     try:
         yield f"postgresql+psycopg://dondoc@127.0.0.1:{port}"
     finally:
@@ -82,11 +85,3 @@ def create(server: str, *, template: str | None = None) -> str:
 def drop(url: str) -> None:
     server, name = url.rsplit("/", 1)
     admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -15,13 +15,15 @@ import urllib.request
 from datetime import datetime
 
 from bench.generate import Shape
+from flows.prefect_env import healthy
+from notifiers.sinks import free_port
 
 
 @contextlib.contextmanager
 def prefect_server():
     """A Prefect server in its own process with a throwaway home; this process's client pointed at it."""
     home = tempfile.mkdtemp(prefix="dondoc-bench-prefect-")
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     os.environ.update({
         "PREFECT_HOME": home, "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -32,7 +34,7 @@ def prefect_server():
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_healthy(f"{api}/health", server)
+        _wait_healthy(api, server)
         yield api
     finally:
         server.terminate()
@@ -166,21 +168,12 @@ def _warm() -> None:
     warm_up()
 
 
-def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
+def _wait_healthy(api: str, server: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while not healthy(api, timeout=2):
         if server.poll() is not None:
             raise RuntimeError(f"prefect server exited with {server.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
-            if answer.status == 200:
-                return
+        if time.monotonic() > deadline:
+            raise RuntimeError("prefect server did not become healthy")
         time.sleep(0.5)
-    raise RuntimeError("prefect server did not become healthy")
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

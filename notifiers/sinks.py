@@ -49,7 +49,7 @@ class SmtpSink:
             self.handle_EHLO = self._ehlo_with_pipelining  # aiosmtpd calls the hooks the handler has
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
-        self.port = _free_port()
+        self.port = free_port()
         self._logins = logins
         self._controller: Controller | None = None
 
@@ -168,7 +168,8 @@ class HttpSink:
         self.stop()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 free at this moment (bound, then released)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

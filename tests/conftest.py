@@ -7,14 +7,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import pendulum
 import pytest
 
-from bench.postgres import pg_bin  # the same search as the bench's server
+from bench.postgres import create as create_database  # the bench's server, for tests too
+from bench.postgres import pg_bin, postgres_server
+from notifiers.sinks import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -52,46 +53,22 @@ def sqlite_settings(tmp_path):
 
 @pytest.fixture(scope="session")
 def pg_server():
-    bindir = pg_bin()
-    if bindir is None:
+    if pg_bin() is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: .ci/run should have installed it")
         pytest.skip("PostgreSQL (initdb) is not installed here")
     # Not under pytest's tmp folders: they are private to root, and the server runs as `postgres`.
     base = Path(tempfile.mkdtemp(prefix="dondoc-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "dondoc", "--auth=trust", "-E", "UTF8", "--no-locale")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-    yield f"postgresql+psycopg://dondoc@127.0.0.1:{port}"
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(base, ignore_errors=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    try:
+        with postgres_server(base, options="-c fsync=off") as server:  # a throwaway: durability buys nothing
+            yield server
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
 def postgres_settings(pg_server, tmp_path):
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return _settings(tmp_path, f"{pg_server}/{name}")
+    return _settings(tmp_path, create_database(pg_server))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -224,7 +201,7 @@ def serve_app(app):
 
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

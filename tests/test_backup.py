@@ -11,11 +11,10 @@ import threading
 from pathlib import Path
 
 import pendulum
-import psycopg
 import pytest
 from sqlmodel import select
 
-from conftest import TZ, make_cli, pg_bin
+from conftest import TZ, create_database, make_cli, pg_bin
 from models.chase import plan_chase
 from models.crud import create_event
 from models.db import make_engine, migrate, session_scope
@@ -147,14 +146,11 @@ def test_a_backup_taken_while_a_writer_writes_restores_that_moment_row_for_row(s
 
 
 def pg_restore_into_new_database(url: str, dump) -> str:
-    server, _, _ = url.rpartition("/")
-    name = "restored_" + os.urandom(4).hex()
-    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    restored = create_database(url.rpartition("/")[0])
     subprocess.run([str(pg_bin() / "pg_restore"), "--no-owner", "--exit-on-error",
-                    "-d", server.replace("postgresql+psycopg", "postgresql") + "/" + name, str(dump)],
+                    "-d", restored.replace("postgresql+psycopg", "postgresql"), str(dump)],
                    check=True, capture_output=True, text=True)
-    return f"{server}/{name}"
+    return restored
 
 
 def test_a_backup_never_overwrites_an_existing_file_without_force(populated, tmp_path):

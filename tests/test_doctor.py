@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import sqlite3
 from datetime import date, timedelta
 
@@ -14,17 +13,11 @@ import yaml
 from conftest import EXAMPLES, make_cli
 
 from domain import health
+from notifiers.sinks import free_port  # nothing listens there
 
 DEMO = ("002-cong-van-du-thao.yaml", "003-ke-hoach-01-KH-BCD.xlsx", "004-chuong-trinh-2026.xlsx")
 MAIL_PASSWORD = "MailPassw0rd"
 DB_PASSWORD = "S3cretDbPassw0rd"
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def doctor(cli) -> tuple[int, dict, str]:
@@ -96,12 +89,12 @@ def broken_files(folder, *, mail_port: int) -> dict[str, str]:
     }
     (folder / "contacts.yaml").write_text(yaml.safe_dump(contacts, allow_unicode=True), encoding="utf-8")
     return {"DONDOC_POLICIES_FILE": str(folder / "policies.yaml"), "DONDOC_CONTACTS_FILE": str(folder / "contacts.yaml"),
-            "DONDOC_LINK_DAYS": "abc", "PREFECT_API_URL": f"http://127.0.0.1:{closed_port()}/api"}
+            "DONDOC_LINK_DAYS": "abc", "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
 
 
 def test_misconfigured_setup_lists_every_problem(tmp_path):
-    files = broken_files(tmp_path / "conf", mail_port=closed_port())
-    url = f"postgresql+psycopg://dondoc:{DB_PASSWORD}@127.0.0.1:{closed_port()}/dondoc"
+    files = broken_files(tmp_path / "conf", mail_port=free_port())
+    url = f"postgresql+psycopg://dondoc:{DB_PASSWORD}@127.0.0.1:{free_port()}/dondoc"
     code, report, output = doctor(make_cli(tmp_path / "state", DONDOC_DATABASE_URL=url, **files))
 
     assert code == 1 and report["ok"] is False
@@ -128,7 +121,7 @@ def test_broken_setup_on_a_database_newer_than_the_code(demo, tmp_path):
     shutil.copy(demo.db, state / "dondoc.db")
     with sqlite3.connect(state / "dondoc.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
-    files = broken_files(tmp_path / "conf", mail_port=closed_port())
+    files = broken_files(tmp_path / "conf", mail_port=free_port())
     code, report, output = doctor(make_cli(state, **files))
 
     assert code == 1

@@ -14,14 +14,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, ROOT, SHOTS, _free_port
+from conftest import EXAMPLES, ROOT, SHOTS, create_database, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.prefect]
 POOL = "dondoc-test"
@@ -31,7 +30,7 @@ class Stack:
     """A Prefect server, dondoc's environment for its workers, and the workers."""
 
     def __init__(self, tmp: Path, *, prefect_db: str | None, dondoc_db: str, contacts: dict):
-        self.port = _free_port()
+        self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
         self.state = tmp / "dondoc-state"
         self.state.mkdir(parents=True)
@@ -171,14 +170,9 @@ def test_a_real_server_runs_the_chase_on_a_worker_and_alerts_the_operators(tmp_p
 @pytest.mark.postgres
 def test_on_postgresql_two_workers_share_the_sending_and_each_message_goes_once(tmp_path, pg_server, smtp_sink,
                                                                                http_sink):
-    import psycopg
-
-    names = [f"t_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    with psycopg.connect(pg_server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        for name in names:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    stack = Stack(tmp_path, prefect_db=f"{pg_server.replace('+psycopg', '+asyncpg')}/{names[0]}",
-                  dondoc_db=f"{pg_server}/{names[1]}", contacts=contacts(smtp_sink, http_sink))
+    prefect_db, dondoc_db = create_database(pg_server), create_database(pg_server)
+    stack = Stack(tmp_path, prefect_db=prefect_db.replace("+psycopg", "+asyncpg"), dondoc_db=dondoc_db,
+                  contacts=contacts(smtp_sink, http_sink))
     try:
         stack.start(workers=2)
         issue_the_letter(stack)

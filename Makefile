@@ -20,15 +20,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## bench: the performance goals of issue 7, measured on this machine (first run generates ~3 GB of data)
+## bench: the performance goals of issue 7, measured on this machine (first run generates ~4 GB of data)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
 ## soak: a simulated year of chases with processes killed, sinks down, runs overlapping; fails on any lost or
 ## duplicated message (`$(PY) -m soak --help` for the knobs)
 MINUTES ?= 10
+SOAK_ARGS ?=
 soak: $(STAMP)
-	$(PY) -m soak --minutes $(MINUTES)
+	$(PY) -m soak --minutes $(MINUTES) $(SOAK_ARGS)
 
 clean:
 	rm -rf .state .pytest_cache

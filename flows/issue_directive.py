@@ -30,7 +30,7 @@ class IssueDirectiveRequest(BaseModel):
     """What the operator fills in the Prefect UI form."""
 
     path: str | None = Field(default=None, title="Tệp văn bản", description="Đường dẫn trên máy chạy flow: .yaml, .json hoặc .xlsx")
-    text: str | None = Field(default=None, title="Hoặc dán YAML/JSON", description="Nội dung văn bản theo mẫu shared/spec")
+    text: str | None = Field(default=None, title="Hoặc dán YAML/JSON", description="Nội dung văn bản theo mẫu tệp văn bản (xem examples/*.yaml)")
     dry_run: bool = Field(default=False, title="Chạy thử", description="Chỉ kiểm tra, không ghi gì")
     skip_existing: bool = Field(default=False, title="Bỏ qua nếu đã có", description="Không báo lỗi khi văn bản đã được đăng ký")
     as_of: datetime | None = Field(default=None, title="Coi như thời điểm", description="Để trống: bây giờ")

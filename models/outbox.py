@@ -48,12 +48,7 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
     are read with `claimed_outbox`, after the commit: SQLite's write lock is then held only to mark them.
     """
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
-    now_utc, wall_utc = utc(now), utc(wall or now)
-    due = and_(OUTBOX.c.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]), OUTBOX.c.next_attempt_at <= now_utc)
-    if not in_office_hours:
-        due = and_(due, OUTBOX.c.respect_quiet_hours.is_(False))
-    abandoned = and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_until < wall_utc)
-    claimable = or_(due, abandoned)
+    claimable = claimable_outbox(now=now, wall=wall, in_office_hours=in_office_hours)
     index, count = shard
     if count > 1:
         claimable = and_(claimable, OUTBOX.c.shard % count == index)
@@ -62,11 +57,20 @@ def claim_outbox(*, session: Session, now: datetime, limit: int, lease: timedelt
         pick = pick.with_for_update(skip_locked=True)
     claimed = session.execute(
         update(OUTBOX).where(OUTBOX.c.id.in_(pick.scalar_subquery()), claimable)
-        .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=wall_utc + lease,
+        .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=utc(wall or now) + lease,
                 attempts=OUTBOX.c.attempts + 1)
         .returning(OUTBOX.c.id)
     )
     return token, list(claimed.scalars().all())
+
+
+def claimable_outbox(*, now: datetime, wall: datetime | None = None, in_office_hours: bool = True):
+    """The rows a dispatcher at `now` may take (a WHERE clause): due and unsent (those that keep quiet hours
+    only inside office hours), or held by a claim whose lease ran out at `wall` (default `now`)."""
+    due = and_(OUTBOX.c.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]), OUTBOX.c.next_attempt_at <= utc(now))
+    if not in_office_hours:
+        due = and_(due, OUTBOX.c.respect_quiet_hours.is_(False))
+    return or_(due, and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_until < utc(wall or now)))
 
 
 CLAIMED = (OUTBOX.c.id, OUTBOX.c.idempotency_key, OUTBOX.c.channel, OUTBOX.c.recipient_name, OUTBOX.c.target,

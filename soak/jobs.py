@@ -33,10 +33,7 @@ def chase(args: dict) -> dict:
     plan = transaction(env.url, lambda session: plan_chase(
         session=session, as_of=as_of, planning=planning, actor=args["worker"],
         unnotified_only=bool(args.get("notices"))))
-    out = {"planned": len(plan.messages) - plan.duplicates, "looked_at": plan.looked_at}
-    if args.get("dispatch", True):
-        out |= dispatch(args)
-    return out
+    return {"planned": len(plan.messages) - plan.duplicates, "looked_at": plan.looked_at} | dispatch(args)
 
 
 def dispatch(args: dict) -> dict:
@@ -49,8 +46,7 @@ def dispatch(args: dict) -> dict:
     quiet_since = time.monotonic() + max(args.get("first", 0) - args.get("idle", 0), 0)
     while True:
         result = dispatch_due(url=env.url, now=as_of, settings=env.settings, calendar=env.calendar,
-                              policy=env.policies["default"], worker=args["worker"],
-                              shard=tuple(args.get("shard", (0, 1))))
+                              policy=env.policies["default"], worker=args["worker"])
         sent, attempted = sent + result.count("sent"), attempted + result.attempted
         if result.attempted:
             quiet_since = time.monotonic()

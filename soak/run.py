@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pendulum
 import yaml
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from config.loaders import load_registry
 from config.settings import get_settings
@@ -38,6 +38,7 @@ from domain.policy import TZ
 from models.db import engine_for, session_scope
 from models.env import prepare
 from models.messaging import OutboxMessage as Outbox
+from models.outbox import claimable_outbox
 from soak import world
 from soak.check import verify
 from soak.jobs import JOBS
@@ -243,9 +244,8 @@ class Soak:
     def _count(self, now: datetime | None = None) -> int:
         """Messages waiting to go (those due at `now`, when given)."""
         waiting = Outbox.status.in_(["pending", "failed", "sending"])
-        if now is not None:
-            waiting = or_(Outbox.status.in_(["pending", "failed"]) & (Outbox.next_attempt_at <= now),
-                          (Outbox.status == "sending") & (Outbox.claimed_until < now))
+        if now is not None:  # the soak's passes run in office hours, and live at their `now`
+            waiting = claimable_outbox(now=now)
         with session_scope(self.url) as session:
             return session.execute(select(func.count()).where(waiting)).scalar()
 

@@ -12,23 +12,13 @@ from pathlib import Path
 import pendulum
 import yaml
 
+from bench.generate import CONTENTS, ISSUERS, LEADERS  # the bench's city: the same names and tasks
 from domain.policy import TZ
 from domain.workdays import WorkCalendar
 from soak.sinks import SinkProcess
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 COMMUNES = "UBND các xã, phường, đặc khu"
-ISSUERS = ["Văn phòng UBND thành phố Hải Phòng",
-           "Ban Chỉ đạo phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số thành phố"]
-LEADERS = ["Hoàng Minh Cường", "Nguyễn Quang Phúc", "Lê Trí Vũ", "Trần Văn Quân"]
-CONTENTS = [
-    "Rà soát, cập nhật số liệu chuyển đổi số của đơn vị, báo cáo kết quả về Sở Khoa học và Công nghệ.",
-    "Triển khai cấp chứng thư số công vụ cho cán bộ, công chức, viên chức; bảo đảm hạ tầng mạng.",
-    "Hoàn thiện cơ sở dữ liệu chuyên ngành, kết nối với nền tảng tích hợp, chia sẻ dữ liệu của thành phố.",
-    "Tổ chức tuyên truyền, phổ biến Nghị quyết số 57-NQ/TW đến cán bộ, đảng viên và Nhân dân trên địa bàn.",
-    "Đề xuất danh mục nhiệm vụ khoa học và công nghệ năm 2026, gửi Sở Tài chính thẩm định.",
-    "Báo cáo tình hình thực hiện thủ tục hành chính trực tuyến toàn trình trên Cổng Dịch vụ công.",
-]
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ def monitoring(args: dict) -> dict:
 
 def dispatch(args: dict) -> dict:
     """`count` messages of one channel to a loopback sink in another process."""
+    from bench.messages import fill_outbox
+
     folder, sink, ports = _start_sink()
     try:
         with _database(args, fresh=True) as (state, url):
@@ -104,7 +106,7 @@ def dispatch(args: dict) -> dict:
             address = (f"json://127.0.0.1:{ports['http']}/hook" if args["channel"] == "json" else
                        f"mailto://127.0.0.1:{ports['smtp']}?from=vanphong@haiphong.gov.vn&to=donvi@haiphong.gov.vn"
                        "&mode=insecure")
-            _fill_outbox(env, as_of, address, args["count"], "bench")
+            fill_outbox(env, as_of, [address] * args["count"], basis="bench")
             seconds, sent = _dispatch_in_processes(env, as_of, args.get("processes", 1))
     finally:
         counts = _stop_sink(sink, folder)
@@ -115,6 +117,7 @@ def prefect(args: dict) -> dict:
     """On a real Prefect server: the batch dispatcher against one task run per message, and an empty chase, both
     over a copy of a generated database, as the flows find it (DONDOC_* settings)."""
     from bench import prefect_runs
+    from bench.messages import fill_outbox
 
     folder, sink, ports = _start_sink()
     try:
@@ -123,7 +126,7 @@ def prefect(args: dict) -> dict:
             env, as_of = _env(state, url)
 
             def fill(count: int, key: str):
-                _fill_outbox(env, as_of, f"json://127.0.0.1:{ports['http']}/hook", count, key)
+                fill_outbox(env, as_of, [f"json://127.0.0.1:{ports['http']}/hook"] * count, basis=key)
                 return as_of
 
             with prefect_runs.prefect_server() as api:
@@ -156,24 +159,6 @@ def _stop_sink(sink, folder: str) -> dict:
         counts = json.load(handle)
     shutil.rmtree(folder, ignore_errors=True)
     return counts
-
-
-def _fill_outbox(env, as_of, url: str, count: int, basis: str) -> None:
-    """`count` reminders of a realistic length to one address each, in the outbox, due at as_of."""
-    from models.db import session_scope
-    from models.outbox import insert_outbox
-    from notifiers.outbox import notice_rows
-    from notifiers.render import render_template
-
-    detail = "Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số. " * 12
-    rendered = render_template("alert", title="Nhắc việc", context={"name": "Sở Khoa học và Công nghệ",
-                               "day": as_of.date(), "what": "Nhắc việc", "detail": detail}, zns_data={}, data={"n": 1})
-    rows = []
-    for n in range(count):
-        rows += notice_rows(recipient=f"unit:{n}", name=f"Đơn vị {n}", rendered=rendered, urls=[url],
-                            basis=f"{basis}-{n}", items=[], run_day=as_of.date(), as_of=as_of, send_at=as_of)
-    with session_scope(env.url) as session:
-        insert_outbox(session=session, rows=rows)
 
 
 def _dispatch_in_processes(env, as_of, processes: int) -> tuple[float, int]:

@@ -16,34 +16,18 @@ import pendulum
 import yaml
 from sqlalchemy import func, select
 
+from bench.messages import fill_outbox
 from conftest import ROOT, TZ
 from intake.service import import_directive, issue_draft, load_plan
 from models.db import session_scope
 from models.directives import Assignment, Directive, Task
 from models.env import prepare
 from models.messaging import OutboxMessage
-from models.outbox import insert_outbox
 from notifiers.dispatcher import dispatch_due
-from notifiers.outbox import notice_rows
-from notifiers.render import render_template
 from soak.jobs import environ, result, spawn
 from soak.sinks import SinkProcess
 
 AS_OF = pendulum.datetime(2025, 10, 20, 9, 0, tz=TZ)  # a Monday, office hours
-
-
-def _fill_outbox(env, urls: list[str]) -> set[str]:
-    """One reminder of a realistic length to each address, due now; returns their idempotency keys."""
-    detail = "Đề nghị đơn vị khẩn trương báo cáo kết quả thực hiện nhiệm vụ chuyển đổi số. " * 8
-    rendered = render_template("alert", title="Nhắc việc", context={"name": "Sở Khoa học và Công nghệ",
-                               "day": AS_OF.date(), "what": "Nhắc việc", "detail": detail}, zns_data={}, data={"n": 1})
-    rows = []
-    for n, url in enumerate(urls):
-        rows += notice_rows(recipient=f"unit:{n}", name=f"Đơn vị {n}", rendered=rendered, urls=[url],
-                            basis=f"crash-{n}", items=[], run_day=AS_OF.date(), as_of=AS_OF, send_at=AS_OF)
-    with session_scope(env.url) as session:
-        insert_outbox(session=session, rows=rows)
-    return {r["idempotency_key"] for r in rows}
 
 
 def _statuses(env) -> dict[str, str]:
@@ -60,7 +44,7 @@ def test_a_dispatcher_killed_mid_send_loses_nothing_and_resends_only_its_claim_u
         urls = [sinks.http_url(f"don-vi-{n % 50}", faults=False) for n in range(4500)]
         urls += [sinks.smtp_url(f"don-vi-{n % 10}@haiphong.gov.vn", faults=False) for n in range(500)]
         rng.shuffle(urls)
-        keys = _fill_outbox(env, urls)
+        keys = fill_outbox(env, AS_OF, urls, basis="crash")
         assert len(keys) == 5000
 
         doomed = spawn("dispatch", {"as_of": AS_OF, "worker": "doomed"}, settings=settings)

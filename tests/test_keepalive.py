@@ -22,6 +22,7 @@ class ScriptedServer:
         self.connections = 0
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
+        _STARTED.append(self)  # closed after the test (fresh_connections)
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -64,11 +65,16 @@ class ScriptedServer:
         self._socket.close()
 
 
+_STARTED: list[ScriptedServer] = []
+
+
 @pytest.fixture(autouse=True)
 def fresh_connections():
     keepalive.close_connections()
     yield
     keepalive.close_connections()
+    while _STARTED:
+        _STARTED.pop().close()
 
 
 def post(server: ScriptedServer, body: bytes = b'{"a": 1}', headers: dict | None = None, method: str = "POST"):

@@ -19,7 +19,7 @@ from notifiers.sinks import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT / "tests" / "drafting" / "sources"  # copies of ../shared's seeds and spec example
+SOURCES = ROOT / "tests" / "drafting" / "sources"  # copies of ../shared/seeds and the spec example
 TZ = "Asia/Ho_Chi_Minh"
 
 # Prefect: a private home, no telemetry, patience on a fresh DB (heartbeats: see test_flow_*.py).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES, ROOT, SHARED
+from conftest import EXAMPLES, ROOT, SOURCES
 
 from config.loaders import load_calendar, load_registry
 from domain.deadlines import parse_deadline
@@ -21,7 +21,6 @@ from gold import GOLD, LETTERS, load, not_canonical, score, source_of
 from ocr_noise import damage
 
 REGISTRY, CALENDAR = load_registry(), load_calendar()
-SEEDS = SHARED
 LETTER_FILES = sorted(LETTERS.glob("*.yaml"))
 
 
@@ -37,8 +36,8 @@ def _deadline(written):
 
 
 def test_seed_002_is_the_spec_example_with_nothing_plain_flagged():
-    draft = draft_letter(path=SEEDS / "002_65c4f9b9ab2cb39f.txt")
-    example = yaml.safe_load((SHARED / "directive.example.yaml").read_text(encoding="utf-8"))
+    draft = draft_letter(path=SOURCES / "002_65c4f9b9ab2cb39f.txt")
+    example = yaml.safe_load((SOURCES / "directive.example.yaml").read_text(encoding="utf-8"))
     got = draft.directive()
     assert [t["ref"] for t in got["tasks"]] == [t["ref"] for t in example["tasks"]]
     for mine, theirs in zip(got["tasks"], example["tasks"], strict=True):
@@ -109,7 +108,7 @@ def test_nothing_invented_for_what_the_text_lacks():
 
 def test_cli_draft_then_import_accepts_it(cli, tmp_path):
     out = tmp_path / "002.yaml"
-    done = cli("draft", str(SEEDS / "002_65c4f9b9ab2cb39f.txt"), "--out", str(out), check=True)
+    done = cli("draft", str(SOURCES / "002_65c4f9b9ab2cb39f.txt"), "--out", str(out), check=True)
     assert "3 nhiệm vụ, 0 cần kiểm tra" in done.stdout
     dry = json.loads(cli("import", str(out), "--dry-run", "--json", check=True).stdout)
     assert (dry["status"], dry["tasks"], dry["assignments"]) == ("validated", 3, 231)
@@ -132,7 +131,7 @@ def test_pdf_with_a_vietnamese_text_layer(tmp_path):
     font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     if not font.exists():
         pytest.skip("DejaVuSans is not installed (.ci/run installs fonts-dejavu-core)")
-    source = SEEDS / "002_65c4f9b9ab2cb39f.txt"
+    source = SOURCES / "002_65c4f9b9ab2cb39f.txt"
     pdf = fpdf.FPDF()
     pdf.add_page()
     pdf.add_font("DejaVu", fname=str(font))
@@ -148,7 +147,7 @@ def test_pdf_with_a_vietnamese_text_layer(tmp_path):
 
 
 def test_examples_header_agrees_for_seed_003():
-    got = draft_letter(path=SEEDS / "003_cea3dcdd10698959.txt").directive()
+    got = draft_letter(path=SOURCES / "003_cea3dcdd10698959.txt").directive()
     header = yaml.safe_load((EXAMPLES / "003-ke-hoach-01-KH-BCD.yaml").read_text(encoding="utf-8"))
     assert (got["number"], got["issued_on"], got["kind"], got["issuer"]) == \
         (header["number"], str(header["issued_on"]), header["kind"], header["issuer"])

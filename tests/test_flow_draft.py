@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import SHARED
+from conftest import SOURCES
 from sqlmodel import select
 from test_flow_chase import artifact
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.prefect
 
 
 def test_draft_from_pasted_text_publishes_yaml_and_review(prefect_server, dondoc_env):
-    text = (SHARED / "002_65c4f9b9ab2cb39f.txt").read_text(encoding="utf-8")
+    text = (SOURCES / "002_65c4f9b9ab2cb39f.txt").read_text(encoding="utf-8")
     done = draft_directive(DraftDirectiveRequest(text=text))
     assert (done["tasks"], done["to_check"], done["is_draft"]) == (3, [], True)
     assert yaml.safe_load(done["yaml"])["tasks"][0]["lead"] == ["Sở Khoa học và Công nghệ"]

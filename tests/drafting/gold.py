@@ -24,7 +24,7 @@ from domain.text import name_key
 HERE = Path(__file__).resolve().parent
 GOLD = HERE / "gold"
 LETTERS = HERE / "letters"
-SEEDS = HERE / "sources"  # copies of ../shared/seeds
+SOURCES = HERE / "sources"  # copies of ../shared/seeds and the spec example
 
 
 def load(path: Path) -> dict:
@@ -34,7 +34,7 @@ def load(path: Path) -> dict:
 def source_of(path: Path) -> Path:
     """The text a gold or expected file was read from."""
     name = load(path)["source"]
-    return (LETTERS / name) if (LETTERS / name).exists() else (SEEDS / name)
+    return (LETTERS / name) if (LETTERS / name).exists() else (SOURCES / name)
 
 
 def norm_ref(ref: object) -> str:

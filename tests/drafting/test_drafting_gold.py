@@ -4,13 +4,13 @@ way, line numbers inside their sources, titles found in the letters, seed 002 eq
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
 import yaml
 from gold import (
     GOLD,
     LETTERS,
+    SOURCES,
     load,
     norm_ref,
     not_canonical,
@@ -24,7 +24,7 @@ from config.loaders import load_calendar, load_registry
 REGISTRY = load_registry()
 CALENDAR = load_calendar()
 FILES = sorted(GOLD.glob("*.yaml")) + sorted(LETTERS.glob("*.yaml"))
-SPEC = Path(__file__).resolve().parent / "sources" / "directive.example.yaml"
+SPEC = SOURCES / "directive.example.yaml"
 
 DIRECTIVE_KEYS = {"number", "kind", "issued_on", "issuer", "signer", "signer_title", "leader_in_charge",
                   "subject", "implements", "implements_mentioned", "recipients", "addressees", "lines",

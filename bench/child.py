@@ -144,7 +144,11 @@ def _start_sink():
     folder = tempfile.mkdtemp(prefix="dondoc-bench-")
     portfile = os.path.join(folder, "ports")
     sink = subprocess.Popen([sys.executable, "-m", "bench.sink", portfile])
+    deadline = time.monotonic() + 60
     while not os.path.exists(portfile):
+        if sink.poll() is not None or time.monotonic() > deadline:
+            sink.kill()
+            raise RuntimeError(f"the bench's sinks did not start (exit {sink.poll()})")
         time.sleep(0.05)
     with open(portfile) as handle:
         return folder, sink, json.load(handle)

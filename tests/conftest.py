@@ -151,6 +151,14 @@ def write_contacts(settings, contacts: dict):
     return settings.model_copy(update={"contacts_file": path})
 
 
+def commune_mailboxes(smtp_sink, settings=None) -> dict[str, list[str]]:
+    """Every commune (by its code) reachable by email at the SMTP sink, as `units:` of a contacts file."""
+    from config.loaders import load_registry
+
+    return {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in load_registry(settings).units.values()
+            if u.kind == "commune"}
+
+
 def issue_example(settings, name: str = "002-cong-van-du-thao.yaml", *, number: str = "9395/VP-VX",
                   issued_at=None):
     """Register an example and issue it (seed 002 is signed on Saturday 27/9/2025, 10:00, by default)."""

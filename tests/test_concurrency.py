@@ -13,9 +13,8 @@ import pendulum
 import pytest
 from sqlmodel import func, select
 
-from config.loaders import load_registry
 from config.settings import Settings, get_settings
-from conftest import EXAMPLES, TZ, issue_example, make_cli, write_contacts
+from conftest import EXAMPLES, TZ, commune_mailboxes, issue_example, make_cli, write_contacts
 from domain.errors import DatabaseBusyError
 from models.chase import plan_chase
 from models.db import session_scope, transaction
@@ -31,9 +30,7 @@ AS_OF = pendulum.datetime(2025, 9, 29, 8, tz=TZ)  # the first chase of seed 002:
 
 def test_two_chase_processes_and_two_dispatcher_processes_at_once_send_each_message_once(settings, smtp_sink,
                                                                                           tmp_path):
-    communes = [u for u in load_registry(settings).units.values() if u.kind == "commune"]
-    env = issue_example(write_contacts(settings, {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")]
-                                                            for u in communes}}))
+    env = issue_example(write_contacts(settings, {"units": commune_mailboxes(smtp_sink, settings)}))
     workers = env.settings.model_copy(update={"dispatch_batch": 10})  # small claims: the senders share the work
     go = tmp_path / "go"  # every process imported and connected, then all four start at once
     chases = [spawn("chase", {"as_of": AS_OF, "worker": f"chase-{i}", "go": str(go)}, settings=workers)

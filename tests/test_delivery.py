@@ -12,7 +12,7 @@ import pendulum
 from pydantic import SecretStr
 from sqlmodel import select
 
-from conftest import TZ, issue_example, make_cli, write_contacts
+from conftest import TZ, commune_mailboxes, issue_example, make_cli, write_contacts
 from models.env import planning_of
 from models.chase import plan_chase
 from models.db import session_scope
@@ -148,10 +148,7 @@ def test_the_same_moment_chased_twice_sends_each_message_once(settings, smtp_sin
 
 
 def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings, smtp_sink):
-    from config.loaders import load_registry
-
-    communes = [u for u in load_registry(settings).units.values() if u.kind == "commune"]
-    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    contacts = {"units": commune_mailboxes(smtp_sink, settings)}
     env = issue_example(write_contacts(settings, contacts))
 
     def together(work, *args):
@@ -186,10 +183,7 @@ def test_two_chases_and_two_dispatchers_at_once_send_each_message_once(settings,
 def test_a_replays_claim_is_leased_on_the_real_clock_so_todays_dispatcher_leaves_it_alone(settings, smtp_sink):
     """A replay acting as 29/9 still sending its batch: the scheduled dispatcher, on today's clock, must not
     take it back and send it again (its lease ran out on 29/9 only in the replayed world)."""
-    from config.loaders import load_registry
-
-    communes = [u for u in load_registry(settings).units.values() if u.kind == "commune"]
-    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    contacts = {"units": commune_mailboxes(smtp_sink, settings)}
     env = issue_example(write_contacts(settings.model_copy(update={"dispatch_batch": 10}), contacts))
     chase(env, at(29, 9))
     today, lease = pendulum.datetime(2026, 11, 25, 9, tz=TZ), timedelta(seconds=env.settings.dispatch_lease_seconds)
@@ -216,10 +210,7 @@ def test_a_replays_claim_is_leased_on_the_real_clock_so_todays_dispatcher_leaves
 
 
 def test_a_limited_dispatch_sends_that_many_batch_after_batch_and_the_next_sends_the_rest(sqlite_settings, smtp_sink):
-    from config.loaders import load_registry
-
-    communes = [u for u in load_registry(sqlite_settings).units.values() if u.kind == "commune"]
-    contacts = {"units": {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}}
+    contacts = {"units": commune_mailboxes(smtp_sink, sqlite_settings)}
     env = issue_example(write_contacts(sqlite_settings.model_copy(update={"dispatch_batch": 10}), contacts))
     chase(env, at(29, 9))
     # batches of 10, the next claimed while one is sent: the limit still holds exactly

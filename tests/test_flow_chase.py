@@ -12,8 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId,
                                             LogFilter, LogFilterFlowRunId)
 
-from config.loaders import load_registry
-from conftest import EXAMPLES, TZ, issue_example, make_cli, write_contacts
+from conftest import EXAMPLES, TZ, commune_mailboxes, issue_example, make_cli, write_contacts
 from flows.chase_deadlines import chase_deadlines
 from flows.issue_directive import IssueDirectiveRequest, issue_directive
 from flows.preview_timeline import preview_timeline
@@ -51,8 +50,7 @@ def logs(flow_run_id) -> str:
 
 @pytest.fixture
 def every_commune_reachable(dondoc_env, smtp_sink):
-    communes = [u for u in load_registry(dondoc_env).units.values() if u.kind == "commune"]
-    contacts = {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}
+    contacts = commune_mailboxes(smtp_sink, dondoc_env)
     contacts["Sở Khoa học và Công nghệ"] = [smtp_sink.url("skhcn@haiphong.gov.vn", user="vanthu", password=PASSWORD)]
     write_contacts(dondoc_env, {"units": contacts})
     return issue_example(dondoc_env)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLES, ROOT, SHOTS, create_database, free_port
+from conftest import EXAMPLES, ROOT, SHOTS, commune_mailboxes, create_database, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.prefect]
 POOL = "dondoc-test"
@@ -127,10 +127,7 @@ class Stack:
 
 
 def contacts(smtp_sink, http_sink) -> dict:
-    from config.loaders import load_registry
-
-    communes = [u for u in load_registry().units.values() if u.kind == "commune"]
-    units = {u.ref: [smtp_sink.url(f"{u.ref}@haiphong.gov.vn")] for u in communes}
+    units = commune_mailboxes(smtp_sink)
     units |= {"Sở Khoa học và Công nghệ": [http_sink.url("skhcn")], "Sở Tài chính": [http_sink.url("stc-broken")]}
     return {"units": units, "operators": [http_sink.url("operators")]}
 
